@@ -1,0 +1,1 @@
+"""The platform-neutral core: message/card model, registry, ports and feature handlers."""

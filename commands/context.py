@@ -1,0 +1,58 @@
+"""What a handler receives and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from commands.cards import Card, Reply
+from commands.i18n import t
+from commands.invocation import ActionInvocation, Invocation
+from commands.services import Services
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    invocation: Invocation
+    services: Services
+    employee_no: str = ""
+
+    @property
+    def locale(self) -> str:
+        return self.invocation.caller.locale
+
+    @property
+    def args(self) -> str:
+        return self.invocation.args
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(self.locale, key, **params)
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    invocation: ActionInvocation
+    services: Services
+    employee_no: str = ""
+
+    @property
+    def locale(self) -> str:
+        return self.invocation.caller.locale
+
+    @property
+    def values(self) -> dict[str, str]:
+        return self.invocation.values
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(self.locale, key, **params)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """`update` replaces the clicked card (for the clicker on Teams, for everyone on Slack);
+    `reply` posts a new message; `notice` is a short ephemeral note."""
+
+    update: Card | None = None
+    reply: Reply | None = None
+    notice: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,92 @@
+"""help, ping and whoami: the commands every deployment has."""
+
+from __future__ import annotations
+
+from commands.cards import Actions, Button, Card, Divider, Fact, Facts, Header, Reply, Style, Text, Tone
+from commands.context import ActionContext, ActionResult, CommandContext
+from commands.errors import UserInputError
+from commands.i18n import t
+from commands.registry import Registry
+from commands.services import Services
+
+EXAMPLE_ACTION = "help.example"
+BACK_ACTION = "help.back"
+
+
+def help_card(services: Services, locale: str) -> Card:
+    commands = [c for c in services.registry.commands if not c.hidden]
+    elements: list[Header | Text | Facts | Divider | Actions] = [
+        Header(t(locale, "help.title")),
+        Text(t(locale, "help.intro")),
+    ]
+    for spec in commands:
+        elements.append(Divider())
+        elements.append(Facts((Fact(t(locale, spec.usage_key), t(locale, spec.description_key)),)))
+        elements.append(
+            Actions((Button(t(locale, "help.show_example"), EXAMPLE_ACTION, {"command": spec.name}),))
+        )
+    return Card(summary=t(locale, "help.summary"), elements=tuple(elements))
+
+
+async def help_command(ctx: CommandContext) -> Reply:
+    """`help` lists every command; `help <command>` shows one command's usage and example."""
+    if ctx.args:
+        spec = ctx.services.registry.find_command(ctx.args.split()[0])
+        if spec is None:
+            raise UserInputError(ctx.args, reason=ctx.args[:40])
+        return Reply.of(example_card(ctx.locale, spec.name, spec.example, ctx.t(spec.usage_key)))
+    return Reply.of(help_card(ctx.services, ctx.locale))
+
+
+def example_card(locale: str, command: str, example: str, usage: str) -> Card:
+    return Card(
+        summary=t(locale, "help.example_title", command=command),
+        elements=(
+            Header(t(locale, "help.example_title", command=command)),
+            Facts((Fact(t(locale, "usage.label"), usage),)),
+            Text(t(locale, "help.example_body", example=example), markdown=True),
+            Actions((Button(t(locale, "help.back"), BACK_ACTION, style=Style.PRIMARY),)),
+        ),
+    )
+
+
+async def show_example(ctx: ActionContext) -> ActionResult:
+    spec = ctx.services.registry.find_command(ctx.values.get("command", ""))
+    if spec is None:
+        return ActionResult(notice=ctx.t("error.unknown_action"))
+    return ActionResult(update=example_card(ctx.locale, spec.name, spec.example, ctx.t(spec.usage_key)))
+
+
+async def back_to_help(ctx: ActionContext) -> ActionResult:
+    return ActionResult(update=help_card(ctx.services, ctx.locale))
+
+
+async def ping(ctx: CommandContext) -> Reply:
+    """Answers pong with the server time, to check the bot is alive."""
+    return Reply(text=ctx.t("ping.pong", time=ctx.services.clock.now().isoformat(timespec="seconds")))
+
+
+async def whoami(ctx: CommandContext) -> Reply:
+    """Who the bot thinks the caller is: platform ids, locale, linked employee."""
+    inv = ctx.invocation
+    caller = inv.caller
+    employee = ctx.employee_no or ctx.t("whoami.not_linked")
+    facts = (
+        Fact(ctx.t("whoami.platform"), caller.platform.value),
+        Fact(ctx.t("whoami.user_id"), caller.user_id),
+        Fact(ctx.t("whoami.name"), caller.name or "-"),
+        Fact(ctx.t("whoami.tenant"), caller.tenant_id or "-"),
+        Fact(ctx.t("whoami.conversation"), inv.conversation.id),
+        Fact(ctx.t("whoami.locale"), caller.locale),
+        Fact(ctx.t("whoami.employee"), employee, Tone.DEFAULT if ctx.employee_no else Tone.WARNING),
+    )
+    card = Card(summary=ctx.t("whoami.title"), elements=(Header(ctx.t("whoami.title")), Facts(facts)))
+    return Reply.of(card)
+
+
+def register(registry: Registry) -> None:
+    registry.command("help", help_command, example="help", aliases=("도움말", "?"), slash=False)
+    registry.command("ping", ping, example="ping")
+    registry.command("whoami", whoami, example="whoami", aliases=("나",))
+    registry.action(EXAMPLE_ACTION, show_example)
+    registry.action(BACK_ACTION, back_to_help)

@@ -1,0 +1,58 @@
+"""The message catalogue: every user-facing string, in Korean and English.
+
+Each feature keeps its strings in a module of this package (`MESSAGES = {key: {"ko": ..., "en": ...}}`);
+they are merged here into one catalogue, and a duplicate key fails at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from commands.i18n import core as _core
+
+LOCALES = ("ko", "en")
+DEFAULT_LOCALE = "ko"
+
+_MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (_core.MESSAGES,)
+
+
+def _merge(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
+    merged: dict[str, Mapping[str, str]] = {}
+    for part in parts:
+        for key, texts in part.items():
+            if key in merged:
+                raise ValueError(f"duplicate message key {key!r}")
+            merged[key] = texts
+    return merged
+
+
+CATALOG: dict[str, Mapping[str, str]] = _merge(*_MODULES)
+
+
+def register(messages: Mapping[str, Mapping[str, str]]) -> None:
+    """Add a feature's messages (called at import of the feature module)."""
+    for key, texts in messages.items():
+        if key in CATALOG and CATALOG[key] != texts:
+            raise ValueError(f"duplicate message key {key!r}")
+        CATALOG[key] = texts
+
+
+def normalize_locale(raw: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """'ko-KR' -> 'ko', 'en_US' -> 'en', anything else -> default."""
+    if not raw:
+        return default
+    lang = raw.replace("_", "-").split("-", 1)[0].lower()
+    return lang if lang in LOCALES else default
+
+
+def t(locale: str, key: str, **params: Any) -> str:
+    """The message `key` in `locale` (falls back to Korean, then to the key itself)."""
+    texts = CATALOG.get(key)
+    if texts is None:
+        return key
+    template = texts.get(locale) or texts.get(DEFAULT_LOCALE) or key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -1,0 +1,1 @@
+"""Ports: what the core needs from the outside world, as typing.Protocols."""

@@ -1,0 +1,128 @@
+"""The explicit registry of commands and card actions.
+
+Registration is explicit (`registry.command(...)`, `registry.action(...)`); a duplicate name or id
+fails immediately, and `validate(services)` fails at start-up when a handler needs a service that
+the composition root did not provide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from commands.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from commands.context import ActionContext, ActionResult, CommandContext
+    from commands.cards import Reply
+
+CommandHandler = Callable[["CommandContext"], Awaitable["Reply"]]
+ActionHandler = Callable[["ActionContext"], Awaitable["ActionResult"]]
+
+_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command. `slash` asks for its own Slack slash command besides `/chatops <name>`."""
+
+    name: str
+    handler: CommandHandler
+    example: str
+    aliases: tuple[str, ...] = ()
+    slash: bool = False
+    needs: frozenset[str] = frozenset()
+    hidden: bool = False
+    # Teams scopes where the command makes sense: personal, team, groupChat.
+    scopes: tuple[str, ...] = ("personal", "team", "groupChat")
+
+    @property
+    def description_key(self) -> str:
+        return f"cmd.{self.name}.description"
+
+    @property
+    def usage_key(self) -> str:
+        return f"cmd.{self.name}.usage"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    handler: ActionHandler
+    needs: frozenset[str] = frozenset()
+
+
+@dataclass
+class Registry:
+    _commands: dict[str, CommandSpec] = field(default_factory=dict)
+    _aliases: dict[str, str] = field(default_factory=dict)
+    _actions: dict[str, ActionSpec] = field(default_factory=dict)
+
+    def command(
+        self,
+        name: str,
+        handler: CommandHandler,
+        *,
+        example: str,
+        aliases: Iterable[str] = (),
+        slash: bool = False,
+        needs: Iterable[str] = (),
+        hidden: bool = False,
+        scopes: Iterable[str] = ("personal", "team", "groupChat"),
+    ) -> CommandSpec:
+        if not name or not set(name) <= _NAME_OK:
+            raise ConfigurationError(f"bad command name {name!r}")
+        spec = CommandSpec(
+            name=name,
+            handler=handler,
+            example=example,
+            aliases=tuple(a.lower() for a in aliases),
+            slash=slash,
+            needs=frozenset(needs),
+            hidden=hidden,
+            scopes=tuple(scopes),
+        )
+        for key in (name, *spec.aliases):
+            if key in self._commands or key in self._aliases:
+                raise ConfigurationError(f"duplicate command or alias {key!r}")
+        self._commands[name] = spec
+        for alias in spec.aliases:
+            self._aliases[alias] = name
+        return spec
+
+    def action(self, action_id: str, handler: ActionHandler, *, needs: Iterable[str] = ()) -> ActionSpec:
+        if not action_id or len(action_id) > 100:
+            raise ConfigurationError(f"bad action id {action_id!r}")
+        if action_id in self._actions:
+            raise ConfigurationError(f"duplicate action {action_id!r}")
+        spec = ActionSpec(id=action_id, handler=handler, needs=frozenset(needs))
+        self._actions[action_id] = spec
+        return spec
+
+    def find_command(self, word: str) -> CommandSpec | None:
+        key = word.lower()
+        return self._commands.get(key) or self._commands.get(self._aliases.get(key, ""))
+
+    def find_action(self, action_id: str) -> ActionSpec | None:
+        return self._actions.get(action_id)
+
+    @property
+    def commands(self) -> list[CommandSpec]:
+        return list(self._commands.values())
+
+    @property
+    def actions(self) -> list[ActionSpec]:
+        return list(self._actions.values())
+
+    def validate(self, services: Any, messages: Any) -> None:
+        """Fail at start-up on a missing dependency or a missing catalogue entry."""
+        for spec in [*self._commands.values(), *self._actions.values()]:
+            for need in sorted(spec.needs):
+                if getattr(services, need, None) is None:
+                    name = getattr(spec, "name", None) or getattr(spec, "id", "?")
+                    raise ConfigurationError(f"{name!r} needs service {need!r}, which is not configured")
+        for cmd in self._commands.values():
+            for key in (cmd.description_key, cmd.usage_key):
+                if key not in messages:
+                    raise ConfigurationError(f"command {cmd.name!r} has no message {key!r}")
