@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from commands.cards import Card, Reply
+from commands.cards import Card, Reply, TextInput
 from commands.i18n import t
 from commands.invocation import ActionInvocation, Invocation
 from commands.services import Services
@@ -50,9 +50,11 @@ class ActionContext:
 @dataclass(frozen=True)
 class ActionResult:
     """`update` replaces the clicked card (for the clicker on Teams, for everyone on Slack);
-    `reply` posts a new message; `notice` is a short ephemeral note."""
+    `reply` posts a new message; `notice` is a short ephemeral note; `ask` means the click needs
+    these inputs first (Slack opens a modal, then runs the same action again with them)."""
 
     update: Card | None = None
     reply: Reply | None = None
     notice: str = ""
+    ask: tuple[TextInput, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)

@@ -1,1 +1,13 @@
 """One module per feature; each exposes `register(registry)`."""
+
+from __future__ import annotations
+
+from commands.features import basics
+from commands.registry import Registry
+
+
+def build_registry() -> Registry:
+    """The registry of every command and action this product has."""
+    registry = Registry()
+    basics.register(registry)
+    return registry

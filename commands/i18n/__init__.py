@@ -10,11 +10,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from commands.i18n import core as _core
+from commands.i18n import erp as _erp
+from commands.i18n import render as _render
+from commands.i18n import slack as _slack
 
 LOCALES = ("ko", "en")
 DEFAULT_LOCALE = "ko"
 
-_MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (_core.MESSAGES,)
+_MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (
+    _core.MESSAGES,
+    _slack.MESSAGES,
+    _erp.MESSAGES,
+    _render.MESSAGES,
+)
 
 
 def _merge(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, str]]:

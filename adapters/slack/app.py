@@ -1,0 +1,162 @@
+"""The Bolt app: slash commands -> commands, block_actions / modals -> actions.
+
+Slack wants an ack within 3 s. A command whose handler answers within ACK_BUDGET is answered in the
+ack itself; a slower one is acked with 'working…' and answered through response_url when done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+from loguru import logger
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.mapping import conversation_of, target_of, text_field
+from adapters.slack.profiles import SlackProfiles
+from adapters.slack.render import decode_action, read_modal_inputs, render_input_modal, render_message
+from commands.cards import Button, Reply
+from commands.context import ActionResult
+from commands.dispatch import Dispatcher
+from commands.i18n import t
+from commands.invocation import ActionInvocation, Caller
+from commands.ports.targets import TargetRepository
+from commands.registry import Registry
+
+ACK_BUDGET = 2.0
+UMBRELLA = "/chatops"
+MODAL_CALLBACK = "chatops.inputs"
+
+
+def slash_commands(registry: Registry) -> list[str]:
+    """The umbrella command plus every command that asked for its own slash command."""
+    return [UMBRELLA, *(f"/{c.name}" for c in registry.commands if c.slash)]
+
+
+class SlackListeners:
+    def __init__(
+        self, dispatcher: Dispatcher, targets: TargetRepository, profiles: SlackProfiles, registry: Registry
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._targets = targets
+        self._profiles = profiles
+        self._registry = registry
+
+    def register(self, app: AsyncApp) -> None:
+        for command in slash_commands(self._registry):
+            app.command(command)(self.on_command)
+        app.action(re.compile(r".+"))(self.on_action)
+        app.view_submission(MODAL_CALLBACK)(self.on_modal_submit)
+        app.error(self.on_error)
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: Any) -> None:
+        command = text_field(body, "command", 64)
+        text = text_field(body, "text")
+        if command != UMBRELLA:
+            text = f"{command.lstrip('/')} {text}"
+        team_id, channel_id = text_field(body, "team_id", 64), text_field(body, "channel_id", 64)
+        user_id, channel_name = text_field(body, "user_id", 64), text_field(body, "channel_name", 128)
+        if not (team_id and channel_id and user_id):
+            await ack(text="bad request")
+            return
+        caller = await self._profiles.caller(team_id, user_id, text_field(body, "user_name", 128))
+        await self._targets.upsert(target_of(team_id, channel_id, user_id, channel_name))
+        request_id = str(context.get("request_id", ""))
+        conversation = conversation_of(team_id, channel_id, channel_name)
+        task = asyncio.ensure_future(self._dispatcher.handle_text(caller, conversation, text, request_id))
+        done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+        if done:
+            await ack(**self._message(task.result(), caller.locale))
+            return
+        await ack(text=t(caller.locale, "slack.working"), response_type="ephemeral")
+        await respond(**self._message(await task, caller.locale))
+
+    async def on_action(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
+        client: AsyncWebClient, context: Any,
+    ) -> None:
+        await ack()
+        action_id, values = decode_action(action)
+        if action.get("type") == "button" and action.get("url") and not action_id:
+            return  # a link button: Slack opened the URL
+        caller, conversation, message_ts = await self._click_origin(body)
+        invocation = ActionInvocation(
+            caller, conversation, action_id, values, {}, str(context.get("request_id", "")), message_ts
+        )
+        result = await self._dispatcher.handle_action(invocation)
+        if result.ask:
+            metadata = json.dumps(
+                {"a": action_id, "v": values, "c": conversation.id, "ts": message_ts,
+                 "ru": text_field(body, "response_url", 500)},
+                ensure_ascii=False,
+            )
+            label = str((action.get("text") or {}).get("text", action_id))
+            view = render_input_modal(
+                Button(label, action_id, values, inputs=result.ask), locale=caller.locale, private_metadata=metadata
+            )
+            await client.views_open(trigger_id=text_field(body, "trigger_id", 500), view=view)
+            return
+        await self._deliver(result, caller.locale, client, respond, body, conversation.id, message_ts)
+
+    async def on_modal_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
+        respond: AsyncRespond, context: Any,
+    ) -> None:
+        inputs = read_modal_inputs(view)
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
+        if not isinstance(meta, dict) or not isinstance(meta.get("a"), str):
+            await ack()
+            return
+        await ack()
+        caller, conversation, _ = await self._click_origin(body, channel_id=str(meta.get("c", "")))
+        values = {str(k): str(v) for k, v in (meta.get("v") or {}).items()}
+        message_ts = str(meta.get("ts", ""))
+        invocation = ActionInvocation(
+            caller, conversation, meta["a"], values, inputs, str(context.get("request_id", "")), message_ts
+        )
+        result = await self._dispatcher.handle_action(invocation)
+        fake_body = {"response_url": meta.get("ru", ""), "container": {"is_ephemeral": not message_ts}}
+        await self._deliver(result, caller.locale, client, respond, fake_body, conversation.id, message_ts)
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        logger.opt(exception=error).error("slack listener failed")
+
+    async def _click_origin(self, body: dict[str, Any], channel_id: str = "") -> tuple[Caller, Any, str]:
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        team = body.get("team") if isinstance(body.get("team"), dict) else {}
+        channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        team_id = str(team.get("id") or user.get("team_id") or "")
+        channel_id = channel_id or str(channel.get("id") or container.get("channel_id") or "")
+        caller = await self._profiles.caller(team_id, str(user.get("id", "")), str(user.get("name", "")))
+        message_ts = str(container.get("message_ts") or "")
+        return caller, conversation_of(team_id, channel_id, str(channel.get("name", ""))), message_ts
+
+    async def _deliver(
+        self, result: ActionResult, locale: str, client: AsyncWebClient, respond: AsyncRespond,
+        body: dict[str, Any], channel_id: str, message_ts: str,
+    ) -> None:
+        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        ephemeral = bool(container.get("is_ephemeral")) or not message_ts
+        if result.update is not None:
+            message = render_message(Reply.of(result.update), locale=locale)
+            if ephemeral:
+                await respond(replace_original=True, **message)
+            else:
+                await client.chat_update(channel=channel_id, ts=message_ts, **message)
+        if result.reply is not None:
+            await respond(replace_original=False, **self._message(result.reply, locale))
+        if result.notice:
+            await respond(text=result.notice, response_type="ephemeral", replace_original=False)
+
+    @staticmethod
+    def _message(reply: Reply, locale: str) -> dict[str, Any]:
+        message = render_message(reply, locale=locale)
+        message["response_type"] = "ephemeral" if reply.ephemeral else "in_channel"
+        return message

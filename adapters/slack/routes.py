@@ -1,0 +1,61 @@
+"""POST /slack/events: the Bolt app mounted inside our aiohttp app (not add_subapp: DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.web import REQUEST_ID
+
+
+def build_client(token: str, base_url: str) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=10)
+    # slack-sdk installs only the connection-error retry handler by default.
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
+    if not signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is empty: refusing to start Slack without signature checks")
+    return AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=True,
+        raise_error_for_unhandled_request=False,
+    )
+
+
+class SlackEndpoint:
+    def __init__(self, app: AsyncApp) -> None:
+        self._app = app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not well_formed(await request.text(), request.content_type):
+            return web.json_response({"error": "malformed Slack payload"}, status=400)
+        bolt_request = await to_bolt_request(request)
+        bolt_request.context["request_id"] = request.get(REQUEST_ID, "")
+        bolt_response = await self._app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+
+def well_formed(body: str, content_type: str) -> bool:
+    """Bolt assumes payloads are JSON objects and fails on anything else; refuse those first."""
+    if content_type == "application/json":
+        try:
+            return isinstance(json.loads(body), dict)
+        except ValueError:
+            return False
+    form = urllib.parse.parse_qs(body)
+    if "payload" not in form:
+        return True
+    try:
+        return isinstance(json.loads(form["payload"][0]), dict)
+    except ValueError:
+        return False

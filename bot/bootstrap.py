@@ -1,0 +1,98 @@
+"""The composition root: builds every object from settings, and tears them down again."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+
+from adapters.slack.app import SlackListeners
+from adapters.slack.profiles import SlackProfiles
+from adapters.slack.routes import SlackEndpoint, build_app, build_client
+from adapters.teams.bot import ChatOpsTeamsBot
+from adapters.teams.routes import BotFrameworkConfig, TeamsEndpoint, build_adapter
+from bot.settings import Settings
+from commands.dispatch import Dispatcher
+from commands.errors import ConfigurationError
+from commands.features import build_registry
+from commands.i18n import CATALOG
+from commands.ports.clock import Clock, SystemClock
+from commands.services import Services
+from store.db import Database
+from store.identities import SqlIdentityRepository
+from store.migrate import current, heads
+from store.targets import SqlTargetRepository
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    services: Services
+    dispatcher: Dispatcher
+    teams: TeamsEndpoint
+    slack: SlackEndpoint | None = None
+    closers: list[Any] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                await close()
+            except Exception:
+                logger.exception("error while shutting down")
+        await self.db.dispose()
+
+
+async def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
+    db = Database.from_url(settings.core.database_url)
+    await _require_migrated(db)
+    registry = build_registry()
+    services = Services(
+        registry=registry,
+        clock=clock or SystemClock(),
+        identities=SqlIdentityRepository(db),
+        targets=SqlTargetRepository(db),
+        default_locale=settings.core.default_locale,
+        timezone=settings.core.timezone,
+    )
+    registry.validate(services, CATALOG)
+    dispatcher = Dispatcher(services)
+    teams = _build_teams(settings, dispatcher, services)
+    container = Container(settings, db, services, dispatcher, teams)
+    if settings.slack.enabled:
+        container.slack = _build_slack(settings, dispatcher, services, container)
+    return container
+
+
+def _build_teams(settings: Settings, dispatcher: Dispatcher, services: Services) -> TeamsEndpoint:
+    cfg = settings.teams
+    config = BotFrameworkConfig(
+        cfg.app_id, cfg.app_password.get_secret_value(), cfg.app_type.value, cfg.app_tenant_id
+    )
+    bot = ChatOpsTeamsBot(dispatcher, services.targets, settings.core.default_locale)
+    if cfg.local_mode:
+        logger.warning("Teams is in local mode (no MICROSOFT_APP_ID): requests are not authenticated")
+    return TeamsEndpoint(build_adapter(config), bot, settings.teams_policy.allowed_tenants)
+
+
+def _build_slack(
+    settings: Settings, dispatcher: Dispatcher, services: Services, container: Container
+) -> SlackEndpoint:
+    cfg = settings.slack
+    client = build_client(cfg.bot_token.get_secret_value(), cfg.api_url)
+    app = build_app(client, cfg.signing_secret.get_secret_value())
+    profiles = SlackProfiles(client, services.identities, settings.core.default_locale)
+    SlackListeners(dispatcher, services.targets, profiles, services.registry).register(app)
+    return SlackEndpoint(app)
+
+
+async def _require_migrated(db: Database) -> None:
+    at = await asyncio.to_thread(current, db.sync_url)
+    if at not in heads():
+        await db.dispose()
+        raise ConfigurationError(
+            f"DATABASE_URL: the database schema is at {at or 'nothing'}, not {', '.join(heads())}; "
+            "run `chatops migrate` first"
+        )

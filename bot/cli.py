@@ -1,0 +1,70 @@
+"""`chatops`: serve, migrate, and the operator's commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from commands.errors import ConfigurationError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    print(f"chatops serving on http://{settings.core.host}:{settings.core.port}", file=sys.stderr)
+    web.run_app(app, host=settings.core.host, port=settings.core.port, print=None, access_log=None)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from store.db import Database
+    from store.migrate import upgrade
+
+    settings = _settings(args)
+    db = Database.from_url(settings.core.database_url)
+    upgrade(db.sync_url)
+    print("database migrated", file=sys.stderr)
+    return 0
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.logging import configure_logging
+    from bot.settings import load_settings
+
+    settings = load_settings(args.env_file)
+    configure_logging(fmt=settings.core.log_format, level=settings.core.log_level, secrets=settings.secrets())
+    return settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatops", description="Chat-ops bot for Teams and Slack")
+    parser.add_argument("--env-file", default=".env", help="settings file (default: .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: dict[str, tuple[str, Callable[[argparse.Namespace], int]]] = {
+        "serve": ("run the bot (HTTP on PORT)", _serve),
+        "migrate": ("apply database migrations", _migrate),
+    }
+    for name, (help_text, func) in commands.items():
+        sub.add_parser(name, help=help_text).set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigurationError as exc:
+        print(f"chatops: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
