@@ -1,7 +1,7 @@
 """Neutral card model: the vocabulary both Teams (Adaptive Cards) and Slack (Block Kit) can show.
 
-Text is plain by default; `Text(markdown=True)` allows the small subset **bold**, _italic_ and
-[label](https://url) that both renderers translate. Renderers escape everything else.
+Text is plain by default; `Text(markdown=True)` allows the small subset **bold**, _italic_, `code`
+and [label](https://url) that both renderers translate. Renderers escape everything else.
 """
 
 from __future__ import annotations

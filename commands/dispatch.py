@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loguru import logger
 
-from commands.cards import Card, Divider, Facts, Fact, Header, Reply, Text, Tone
+from commands.cards import Card, Divider, Fact, Facts, Header, Reply, Text, Tone
 from commands.context import ActionContext, ActionResult, CommandContext
 from commands.errors import ChatOpsError, UnknownCommand, UserInputError
 from commands.i18n import t
@@ -19,7 +19,9 @@ class Dispatcher:
         self._services = services
         self._registry = services.registry
 
-    async def handle_text(self, caller: Caller, conversation: Conversation, text: str, request_id: str) -> Reply:
+    async def handle_text(
+        self, caller: Caller, conversation: Conversation, text: str, request_id: str
+    ) -> Reply:
         """A message or slash-command text: 'kpi 매출 이번달'. Empty text means help."""
         word, args = split_command(text)
         inv = Invocation(caller, conversation, word or "help", args, request_id)
@@ -29,6 +31,7 @@ class Dispatcher:
         locale = inv.caller.locale
         spec = self._registry.find_command(inv.name)
         with logger.contextualize(request_id=inv.request_id, command=inv.name):
+            logger.debug("command {!r} from {}:{}", inv.name[:40], inv.caller.platform, inv.caller.user_id)
             try:
                 if spec is None:
                     raise UnknownCommand(inv.name, command=inv.name[:40])
@@ -50,6 +53,7 @@ class Dispatcher:
         locale = inv.caller.locale
         spec = self._registry.find_action(inv.action)
         with logger.contextualize(request_id=inv.request_id, action=inv.action):
+            logger.debug("action {!r} from {}:{}", inv.action[:40], inv.caller.platform, inv.caller.user_id)
             try:
                 if spec is None:
                     return ActionResult(notice=t(locale, "error.unknown_action"))

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from commands.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from commands.context import ActionContext, ActionResult, CommandContext
     from commands.cards import Reply
+    from commands.context import ActionContext, ActionResult, CommandContext
 
 CommandHandler = Callable[["CommandContext"], Awaitable["Reply"]]
 ActionHandler = Callable[["ActionContext"], Awaitable["ActionResult"]]
@@ -117,10 +117,11 @@ class Registry:
 
     def validate(self, services: Any, messages: Any) -> None:
         """Fail at start-up on a missing dependency or a missing catalogue entry."""
-        for spec in [*self._commands.values(), *self._actions.values()]:
-            for need in sorted(spec.needs):
+        needs = [(c.name, c.needs) for c in self._commands.values()]
+        needs += [(a.id, a.needs) for a in self._actions.values()]
+        for name, wanted in needs:
+            for need in sorted(wanted):
                 if getattr(services, need, None) is None:
-                    name = getattr(spec, "name", None) or getattr(spec, "id", "?")
                     raise ConfigurationError(f"{name!r} needs service {need!r}, which is not configured")
         for cmd in self._commands.values():
             for key in (cmd.description_key, cmd.usage_key):

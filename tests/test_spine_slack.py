@@ -32,7 +32,11 @@ async def test_stale_timestamp_is_401(bot: BotHarness) -> None:
 
 
 async def test_unknown_command_gets_usage_in_users_language(bot: BotHarness) -> None:
-    bot.slack.users["U2"] = {"id": "U2", "locale": "en-US", "profile": {"real_name": "Jane", "email": "j@x.example"}}
+    bot.slack.users["U2"] = {
+        "id": "U2",
+        "locale": "en-US",
+        "profile": {"real_name": "Jane", "email": "j@x.example"},
+    }
     english = await (await bot.slack_command("frobnicate", user="U2")).json()
     korean = await (await bot.slack_command("frobnicate", user="U1")).json()
     assert "not a command I know" in english["text"]

@@ -10,7 +10,9 @@ from tests.fixtures.schemas import validate_adaptive_card
 
 
 def _cards(activity: dict) -> list[dict]:
-    return [a["content"] for a in activity.get("attachments") or [] if a["contentType"].endswith("card.adaptive")]
+    return [
+        a["content"] for a in activity.get("attachments") or [] if a["contentType"].endswith("card.adaptive")
+    ]
 
 
 async def test_help_message_gets_adaptive_card_at_connector(bot: BotHarness) -> None:
@@ -57,7 +59,9 @@ async def test_unknown_action_answers_message_not_error(bot: BotHarness) -> None
 
 
 async def test_unsigned_request_with_app_id_is_401(make_bot: BotFactory) -> None:
-    bot = await make_bot(teams={"app_id": "00000000-0000-0000-0000-000000000001", "app_password": "pw-123456"})
+    bot = await make_bot(
+        teams={"app_id": "00000000-0000-0000-0000-000000000001", "app_password": "pw-123456"}
+    )
     response = await bot.teams_message("help")
     assert response.status == 401
     bad = await bot.teams_post(bot.activity(text="help"), headers={"Authorization": "Bearer not.a.jwt"})
@@ -85,7 +89,9 @@ async def test_malformed_and_oversized_bodies(bot: BotHarness) -> None:
     assert bad.status == 400
     wrong = await bot.client.post("/api/messages", json={"type": 5})
     assert wrong.status == 400
-    big = await bot.client.post("/api/messages", data=b"x" * 2_000_000, headers={"Content-Type": "application/json"})
+    big = await bot.client.post(
+        "/api/messages", data=b"x" * 2_000_000, headers={"Content-Type": "application/json"}
+    )
     assert big.status == 413
 
 

@@ -52,7 +52,9 @@ class SlackListeners:
         app.view_submission(MODAL_CALLBACK)(self.on_modal_submit)
         app.error(self.on_error)
 
-    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: Any) -> None:
+    async def on_command(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: Any
+    ) -> None:
         command = text_field(body, "command", 64)
         text = text_field(body, "text")
         if command != UMBRELLA:
@@ -75,8 +77,13 @@ class SlackListeners:
         await respond(**self._message(await task, caller.locale))
 
     async def on_action(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
-        client: AsyncWebClient, context: Any,
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: Any,
     ) -> None:
         await ack()
         action_id, values = decode_action(action)
@@ -89,21 +96,33 @@ class SlackListeners:
         result = await self._dispatcher.handle_action(invocation)
         if result.ask:
             metadata = json.dumps(
-                {"a": action_id, "v": values, "c": conversation.id, "ts": message_ts,
-                 "ru": text_field(body, "response_url", 500)},
+                {
+                    "a": action_id,
+                    "v": values,
+                    "c": conversation.id,
+                    "ts": message_ts,
+                    "ru": text_field(body, "response_url", 500),
+                },
                 ensure_ascii=False,
             )
             label = str((action.get("text") or {}).get("text", action_id))
             view = render_input_modal(
-                Button(label, action_id, values, inputs=result.ask), locale=caller.locale, private_metadata=metadata
+                Button(label, action_id, values, inputs=result.ask),
+                locale=caller.locale,
+                private_metadata=metadata,
             )
             await client.views_open(trigger_id=text_field(body, "trigger_id", 500), view=view)
             return
         await self._deliver(result, caller.locale, client, respond, body, conversation.id, message_ts)
 
     async def on_modal_submit(
-        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient,
-        respond: AsyncRespond, context: Any,
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        context: Any,
     ) -> None:
         inputs = read_modal_inputs(view)
         try:
@@ -128,10 +147,8 @@ class SlackListeners:
         logger.opt(exception=error).error("slack listener failed")
 
     async def _click_origin(self, body: dict[str, Any], channel_id: str = "") -> tuple[Caller, Any, str]:
-        user = body.get("user") if isinstance(body.get("user"), dict) else {}
-        team = body.get("team") if isinstance(body.get("team"), dict) else {}
-        channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
-        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        user, team = _obj(body, "user"), _obj(body, "team")
+        channel, container = _obj(body, "channel"), _obj(body, "container")
         team_id = str(team.get("id") or user.get("team_id") or "")
         channel_id = channel_id or str(channel.get("id") or container.get("channel_id") or "")
         caller = await self._profiles.caller(team_id, str(user.get("id", "")), str(user.get("name", "")))
@@ -139,10 +156,16 @@ class SlackListeners:
         return caller, conversation_of(team_id, channel_id, str(channel.get("name", ""))), message_ts
 
     async def _deliver(
-        self, result: ActionResult, locale: str, client: AsyncWebClient, respond: AsyncRespond,
-        body: dict[str, Any], channel_id: str, message_ts: str,
+        self,
+        result: ActionResult,
+        locale: str,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        body: dict[str, Any],
+        channel_id: str,
+        message_ts: str,
     ) -> None:
-        container = body.get("container") if isinstance(body.get("container"), dict) else {}
+        container = _obj(body, "container")
         ephemeral = bool(container.get("is_ephemeral")) or not message_ts
         if result.update is not None:
             message = render_message(Reply.of(result.update), locale=locale)
@@ -160,3 +183,8 @@ class SlackListeners:
         message = render_message(reply, locale=locale)
         message["response_type"] = "ephemeral" if reply.ephemeral else "in_channel"
         return message
+
+
+def _obj(body: dict[str, Any], key: str) -> dict[str, Any]:
+    value = body.get(key)
+    return value if isinstance(value, dict) else {}

@@ -41,7 +41,9 @@ class SlackProfiles:
             return hit[1]
         stored = await self._identities.get(Platform.SLACK, team_id, user_id)
         if stored and stored.locale:
-            caller = Caller(Platform.SLACK, user_id, team_id, stored.name or name, "", stored.email, stored.locale)
+            caller = Caller(
+                Platform.SLACK, user_id, team_id, stored.name or name, "", stored.email, stored.locale
+            )
         else:
             caller = await self._lookup(team_id, user_id, name)
         self._cache[key] = (time.monotonic(), caller)
@@ -63,5 +65,11 @@ class SlackProfiles:
         except (SlackApiError, TimeoutError, OSError, ValueError) as exc:
             logger.info("slack users.info failed for {}: {}", user_id, type(exc).__name__)
         return Caller(
-            Platform.SLACK, user_id, team_id, real_name, "", email, normalize_locale(locale, self._default_locale)
+            Platform.SLACK,
+            user_id,
+            team_id,
+            real_name,
+            "",
+            email,
+            normalize_locale(locale, self._default_locale),
         )

@@ -19,7 +19,7 @@ from commands.invocation import ActionInvocation
 from commands.ports.targets import TargetRepository
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-REQUEST_ID = "chatops.request_id"
+TURN_REQUEST_ID = "chatops.request_id"
 
 
 class ChatOpsTeamsBot(ActivityHandler):
@@ -38,7 +38,10 @@ class ChatOpsTeamsBot(ActivityHandler):
             return
         if activity.type == ActivityTypes.conversation_update and activity.members_removed:
             return  # on_members_removed_activity decides
-        if activity.type == ActivityTypes.installation_update and activity.action in ("remove", "remove-upgrade"):
+        if activity.type == ActivityTypes.installation_update and activity.action in (
+            "remove",
+            "remove-upgrade",
+        ):
             existing = await self._targets.find(*_key(activity))
             if existing and existing.id is not None:
                 await self._targets.deactivate(existing.id, "bot uninstalled")
@@ -83,9 +86,17 @@ class ChatOpsTeamsBot(ActivityHandler):
         if result.reply is not None:
             await send_reply(turn_context, result.reply, locale)
         if result.update is not None:
-            body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": render_card(result.update, locale=locale)}
+            body = {
+                "statusCode": 200,
+                "type": ADAPTIVE_CARD,
+                "value": render_card(result.update, locale=locale),
+            }
         else:
-            body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": result.notice}
+            body = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": result.notice,
+            }
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -94,7 +105,9 @@ class ChatOpsTeamsBot(ActivityHandler):
     async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
         return None
 
-    async def on_members_removed_activity(self, members_removed: list[Any], turn_context: TurnContext) -> None:
+    async def on_members_removed_activity(
+        self, members_removed: list[Any], turn_context: TurnContext
+    ) -> None:
         bot_id = getattr(turn_context.activity.recipient, "id", None)
         if bot_id and any(getattr(m, "id", None) == bot_id for m in members_removed):
             existing = await self._targets.find(*_key(turn_context.activity))
@@ -108,7 +121,7 @@ def _key(activity: Activity) -> tuple[Any, str, str]:
 
 
 def _request_id(turn_context: TurnContext) -> str:
-    return str(turn_context.turn_state.get(REQUEST_ID, "") or "")
+    return str(turn_context.turn_state.get(TURN_REQUEST_ID, "") or "")
 
 
 def _execute_action(value: Any) -> tuple[str, dict[str, str]] | None:
@@ -121,20 +134,35 @@ def _execute_action(value: Any) -> tuple[str, dict[str, str]] | None:
     if not isinstance(verb, str) or not verb:
         return None
     raw = action.get("data")
-    data = {str(k): str(v) for k, v in raw.items() if isinstance(v, str | int | float | bool)} if isinstance(raw, dict) else {}
+    data = (
+        {str(k): str(v) for k, v in raw.items() if isinstance(v, str | int | float | bool)}
+        if isinstance(raw, dict)
+        else {}
+    )
     data.pop("action", None)
     return verb[:100], data
 
 
 def _invoke_error(status: HTTPStatus, code: str, message: str) -> InvokeResponse:
-    body = {"statusCode": int(status), "type": "application/vnd.microsoft.error", "value": {"code": code, "message": message}}
+    body = {
+        "statusCode": int(status),
+        "type": "application/vnd.microsoft.error",
+        "value": {"code": code, "message": message},
+    }
     return InvokeResponse(status=int(status), body=body)
 
 
 async def send_reply(turn_context: TurnContext, reply: Reply, locale: str) -> None:
-    attachments = [Attachment(content_type=a["contentType"], content=a["content"]) for a in render_reply(reply, locale=locale)]
+    attachments = [
+        Attachment(content_type=a["contentType"], content=a["content"])
+        for a in render_reply(reply, locale=locale)
+    ]
     if attachments:
-        message: Activity = MessageFactory.carousel(attachments) if len(attachments) > 1 else MessageFactory.attachment(attachments[0])
+        message: Activity = (
+            MessageFactory.carousel(attachments)
+            if len(attachments) > 1
+            else MessageFactory.attachment(attachments[0])
+        )
         message.summary = reply.text[:200] if reply.text else None
         await turn_context.send_activity(message)
     elif reply.text:

@@ -11,7 +11,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 from loguru import logger
 
-from adapters.teams.bot import REQUEST_ID, ChatOpsTeamsBot, invoke_body
+from adapters.teams.bot import TURN_REQUEST_ID, ChatOpsTeamsBot, invoke_body
 from adapters.teams.mapping import tenant_of
 from adapters.web import REQUEST_ID
 
@@ -63,7 +63,7 @@ class TeamsEndpoint:
         request_id = request.get(REQUEST_ID, "")
 
         async def logic(turn_context: TurnContext) -> None:
-            turn_context.turn_state[REQUEST_ID] = request_id
+            turn_context.turn_state[TURN_REQUEST_ID] = request_id
             await self._bot.on_turn(turn_context)
 
         invoke = await self._adapter.process_activity(auth, activity, logic)

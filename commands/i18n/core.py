@@ -50,7 +50,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "help.back": {"ko": "도움말로 돌아가기", "en": "Back to help"},
     "help.summary": {"ko": "도움말", "en": "Help"},
-    "cmd.help.description": {"ko": "명령 목록과 사용법을 보여줍니다", "en": "List commands and how to use them"},
+    "cmd.help.description": {
+        "ko": "명령 목록과 사용법을 보여줍니다",
+        "en": "List commands and how to use them",
+    },
     "cmd.help.usage": {"ko": "help [명령]", "en": "help [command]"},
     "cmd.ping.description": {"ko": "봇이 살아 있는지 확인합니다", "en": "Check that the bot is alive"},
     "cmd.ping.usage": {"ko": "ping", "en": "ping"},
