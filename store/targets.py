@@ -1,0 +1,158 @@
+"""TargetRepository on SQL: durable conversation references for proactive messages."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, and_, case, select, update
+
+from commands.invocation import ConversationKind, Platform
+from commands.ports.clock import Clock, SystemClock
+from commands.ports.targets import Target
+from store.cache import LruCache
+from store.db import Database
+from store.sql import Excluded, fetch_all, fetch_one, upsert
+from store.tables import TARGET as _TABLE
+
+_KEY = ("platform", "tenant_id", "conversation_id")
+_REASON_WIDTH = 255
+
+Key = tuple[str, str, str]
+
+
+class SqlTargetRepository:
+    """Implements commands.ports.targets.TargetRepository.
+
+    Adapters upsert a target on every inbound activity; a per-process LRU of (fingerprint, target)
+    skips the write when the stored row is known to be identical and active. Entries are trusted for
+    `cache_ttl` seconds, so a deactivation by another process is undone by the next upsert soon after.
+    """
+
+    def __init__(
+        self, db: Database, *, clock: Clock | None = None, cache_size: int = 4096, cache_ttl: float = 60.0
+    ) -> None:
+        self._db = db
+        self._clock = clock or SystemClock()
+        self._cache: LruCache[Key, tuple[bytes, Target]] = LruCache(cache_size, cache_ttl)
+
+    async def upsert(self, target: Target) -> Target:
+        """Insert or update by (platform, tenant_id, conversation_id); re-activates the target.
+        An empty `user_id` keeps the stored one."""
+        key = (target.platform.value, target.tenant_id, target.conversation_id)
+        cached = self._cache.get(key)
+        if cached is not None and cached[1].active:
+            known_user = target.user_id or cached[1].user_id
+            if _fingerprint(replace(target, user_id=known_user)) == cached[0]:
+                return cached[1]
+        now = self._clock.now()
+        values = {
+            **dict(zip(_KEY, key, strict=True)),
+            "kind": target.kind.value,
+            "user_id": target.user_id,
+            "reference": target.reference,
+            "active": True,
+            "inactive_reason": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+
+        def changes(excluded: Excluded) -> dict[str, Any]:
+            return {
+                "kind": excluded.kind,
+                "user_id": case((excluded.user_id != "", excluded.user_id), else_=_TABLE.c.user_id),
+                "reference": excluded.reference,
+                "active": True,
+                "inactive_reason": "",
+                "updated_at": excluded.updated_at,
+            }
+
+        stmt = upsert(self._db.dialect, _TABLE, values, keys=_KEY, update=changes)
+        row = await self._db.run(lambda session: fetch_one(session, stmt))
+        if row is None:  # pragma: no cover - an upsert without WHERE always returns its row
+            raise RuntimeError("target upsert returned no row")
+        stored = _to_target(row)
+        self._cache.put(key, (_fingerprint(stored), stored))
+        return stored
+
+    async def get(self, target_id: int) -> Target | None:
+        """The target with this id, or None."""
+        return await self._one(_TABLE.c.id == target_id)
+
+    async def find(self, platform: Platform, tenant_id: str, conversation_id: str) -> Target | None:
+        """The target of a conversation, or None."""
+        return await self._one(_key_clause((platform.value, tenant_id, conversation_id)))
+
+    async def personal_for(self, platform: Platform, tenant_id: str, user_id: str) -> Target | None:
+        """The active 1:1 conversation with a user, if known (the most recently refreshed one)."""
+        stmt = (
+            select(_TABLE)
+            .where(
+                _TABLE.c.platform == platform.value,
+                _TABLE.c.tenant_id == tenant_id,
+                _TABLE.c.user_id == user_id,
+                _TABLE.c.kind == ConversationKind.PERSONAL.value,
+                _TABLE.c.active.is_(True),
+            )
+            .order_by(_TABLE.c.updated_at.desc(), _TABLE.c.id.desc())
+            .limit(1)
+        )
+        row = await self._db.run(lambda session: fetch_one(session, stmt))
+        return None if row is None else _to_target(row)
+
+    async def deactivate(self, target_id: int, reason: str) -> None:
+        """Mark the target unusable (bot removed, not_in_channel, user gone); unknown ids are ignored."""
+        stmt = (
+            update(_TABLE)
+            .where(_TABLE.c.id == target_id)
+            .values(active=False, inactive_reason=reason[:_REASON_WIDTH], updated_at=self._clock.now())
+            .returning(*(_TABLE.c[name] for name in _KEY))
+        )
+        row = await self._db.run(lambda session: fetch_one(session, stmt))
+        if row is not None:
+            self._cache.pop((row["platform"], row["tenant_id"], row["conversation_id"]))
+
+    async def _one(self, where: ColumnElement[bool]) -> Target | None:
+        row = await self._db.run(lambda session: fetch_one(session, select(_TABLE).where(where)))
+        return None if row is None else _to_target(row)
+
+    # Last, so that `list` in the annotations above still means the builtin.
+    async def list(
+        self, *, platform: Platform | None = None, active: bool | None = None
+    ) -> builtins.list[Target]:
+        """Targets, oldest first, optionally only one platform's and/or only (in)active ones."""
+        stmt = select(_TABLE).order_by(_TABLE.c.id)
+        if platform is not None:
+            stmt = stmt.where(_TABLE.c.platform == platform.value)
+        if active is not None:
+            stmt = stmt.where(_TABLE.c.active.is_(active))
+        rows = await self._db.run(lambda session: fetch_all(session, stmt))
+        return [_to_target(row) for row in rows]
+
+
+def _key_clause(key: Key) -> ColumnElement[bool]:
+    return and_(*(_TABLE.c[name] == value for name, value in zip(_KEY, key, strict=True)))
+
+
+def _fingerprint(target: Target) -> bytes:
+    """What an upsert would change: kind, user and reference (active is checked separately)."""
+    payload = json.dumps([target.kind.value, target.user_id, target.reference], sort_keys=True, default=str)
+    return hashlib.blake2b(payload.encode(), digest_size=16).digest()
+
+
+def _to_target(row: RowMapping) -> Target:
+    return Target(
+        platform=Platform(row["platform"]),
+        tenant_id=row["tenant_id"],
+        conversation_id=row["conversation_id"],
+        kind=ConversationKind(row["kind"]),
+        user_id=row["user_id"],
+        reference=dict(row["reference"]),
+        active=bool(row["active"]),
+        inactive_reason=row["inactive_reason"],
+        id=row["id"],
+        updated_at=row["updated_at"],
+    )
