@@ -22,7 +22,7 @@ from commands.ports.clock import Clock, SystemClock
 from commands.services import Services
 from store.db import Database
 from store.identities import SqlIdentityRepository
-from store.migrate import current, heads
+from store.migrate import current_heads, heads
 from store.targets import SqlTargetRepository
 
 
@@ -89,10 +89,10 @@ def _build_slack(
 
 
 async def _require_migrated(db: Database) -> None:
-    at = await asyncio.to_thread(current, db.sync_url)
-    if at not in heads():
+    at = await asyncio.to_thread(current_heads, db.sync_url)
+    if at != set(heads()):
         await db.dispose()
         raise ConfigurationError(
-            f"DATABASE_URL: the database schema is at {at or 'nothing'}, not {', '.join(heads())}; "
+            f"DATABASE_URL: the database schema is at {', '.join(sorted(at)) or 'nothing'}, not {', '.join(heads())}; "
             "run `chatops migrate` first"
         )

@@ -37,7 +37,7 @@ def heads() -> list[str]:
     return list(ScriptDirectory.from_config(config()).get_heads())
 
 
-def upgrade(sync_url: str, revision: str = "head") -> None:
+def upgrade(sync_url: str, revision: str = "heads") -> None:
     """Migrate the database up to `revision` (all the way by default). Safe to run from several
     processes at once on PostgreSQL (advisory lock)."""
     with _connection(sync_url) as conn:
@@ -51,9 +51,15 @@ def downgrade(sync_url: str, revision: str) -> None:
 
 
 def current(sync_url: str) -> str | None:
-    """The revision the database is at, or None when it was never migrated."""
+    """The revision the database is at, or None when it was never migrated (several: comma-joined)."""
+    at = current_heads(sync_url)
+    return ",".join(sorted(at)) if at else None
+
+
+def current_heads(sync_url: str) -> set[str]:
+    """Every revision the database is at (more than one while migration branches are unmerged)."""
     with _connection(sync_url) as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def revision(sync_url: str, message: str, *, rev_id: str, autogenerate: bool = True) -> None:
