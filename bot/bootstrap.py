@@ -12,12 +12,15 @@ from adapters.slack.app import SlackListeners
 from adapters.slack.profiles import SlackProfiles
 from adapters.slack.routes import SlackEndpoint, build_app, build_client
 from adapters.teams.bot import ChatOpsTeamsBot
+from adapters.teams.profiles import TeamsProfiles
 from adapters.teams.routes import BotFrameworkConfig, TeamsEndpoint, build_adapter
+from bot.backends import Backends, start_backends
 from bot.settings import Settings
 from commands.dispatch import Dispatcher
 from commands.errors import ConfigurationError
 from commands.features import build_registry
 from commands.i18n import CATALOG
+from commands.linking import AutoLinker
 from commands.ports.clock import Clock, SystemClock
 from commands.services import Services
 from store.db import Database
@@ -30,6 +33,7 @@ from store.targets import SqlTargetRepository
 class Container:
     settings: Settings
     db: Database
+    backends: Backends
     services: Services
     dispatcher: Dispatcher
     teams: TeamsEndpoint
@@ -42,25 +46,35 @@ class Container:
                 await close()
             except Exception:
                 logger.exception("error while shutting down")
+        await self.backends.aclose()
         await self.db.dispose()
 
 
 async def build_container(settings: Settings, *, clock: Clock | None = None) -> Container:
+    clock = clock or SystemClock()
     db = Database.from_url(settings.core.database_url)
     await _require_migrated(db)
+    try:
+        backends = await start_backends(settings, clock)
+    except BaseException:
+        await db.dispose()
+        raise
     registry = build_registry()
     services = Services(
         registry=registry,
-        clock=clock or SystemClock(),
+        clock=clock,
         identities=SqlIdentityRepository(db),
         targets=SqlTargetRepository(db),
         default_locale=settings.core.default_locale,
         timezone=settings.core.timezone,
+        erp=backends.erp,
+        tasks=backends.task_sources,
+        link_requires_email_match=settings.link.require_email_match,
     )
     registry.validate(services, CATALOG)
-    dispatcher = Dispatcher(services)
+    dispatcher = Dispatcher(services, AutoLinker(services.identities, backends.erp))
     teams = _build_teams(settings, dispatcher, services)
-    container = Container(settings, db, services, dispatcher, teams)
+    container = Container(settings, db, backends, services, dispatcher, teams)
     if settings.slack.enabled:
         container.slack = _build_slack(settings, dispatcher, services, container)
     return container
@@ -71,7 +85,8 @@ def _build_teams(settings: Settings, dispatcher: Dispatcher, services: Services)
     config = BotFrameworkConfig(
         cfg.app_id, cfg.app_password.get_secret_value(), cfg.app_type.value, cfg.app_tenant_id
     )
-    bot = ChatOpsTeamsBot(dispatcher, services.targets, settings.core.default_locale)
+    profiles = TeamsProfiles(services.identities, settings.core.default_locale)
+    bot = ChatOpsTeamsBot(dispatcher, services.targets, profiles, settings.core.default_locale)
     if cfg.local_mode:
         logger.warning("Teams is in local mode (no MICROSOFT_APP_ID): requests are not authenticated")
     return TeamsEndpoint(build_adapter(config), bot, settings.teams_policy.allowed_tenants)
@@ -92,7 +107,7 @@ async def _require_migrated(db: Database) -> None:
     at = await asyncio.to_thread(current_heads, db.sync_url)
     if at != set(heads()):
         await db.dispose()
+        found, wanted = ", ".join(sorted(at)) or "nothing", ", ".join(heads())
         raise ConfigurationError(
-            f"DATABASE_URL: the database schema is at {', '.join(sorted(at)) or 'nothing'}, not {', '.join(heads())}; "
-            "run `chatops migrate` first"
+            f"DATABASE_URL: the database schema is at {found}, not {wanted}; run `chatops migrate` first"
         )

@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, PlannerSettings
+from bot.settings_common import CsvList, split_csv
 from commands.errors import ConfigurationError
 
 
 def _config(prefix: str) -> SettingsConfigDict:
     return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore", case_sensitive=False)
-
-
-def _split_csv(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-CsvList = Annotated[list[str], NoDecode]
 
 
 class AppType(StrEnum):
@@ -97,7 +90,7 @@ class TeamsPolicySettings(BaseSettings):
 
     allowed_tenants: CsvList = Field(default_factory=list)
 
-    _split = field_validator("allowed_tenants", mode="before")(_split_csv)
+    _split = field_validator("allowed_tenants", mode="before")(split_csv)
 
 
 class SlackSettings(BaseSettings):
@@ -151,6 +144,10 @@ class Settings:
         self.teams: TeamsSettings = build(TeamsSettings, "teams")
         self.teams_policy: TeamsPolicySettings = build(TeamsPolicySettings, "teams_policy")
         self.slack: SlackSettings = build(SlackSettings, "slack")
+        self.erp: ErpSettings = build(ErpSettings, "erp")
+        self.dooray: DooraySettings = build(DooraySettings, "dooray")
+        self.planner: PlannerSettings = build(PlannerSettings, "planner")
+        self.link: LinkSettings = build(LinkSettings, "link")
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for log redaction."""
@@ -159,6 +156,11 @@ class Settings:
             self.slack.bot_token,
             self.slack.signing_secret,
             self.slack.app_token,
+            self.erp.api_key,
+            self.erp.oauth_client_secret,
+            self.erp.webhook_secret,
+            self.dooray.token,
+            self.planner.client_secret,
         ]
         return [v.get_secret_value() for v in values if v.get_secret_value()]
 
@@ -168,6 +170,10 @@ SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
     TeamsSettings,
     TeamsPolicySettings,
     SlackSettings,
+    ErpSettings,
+    DooraySettings,
+    PlannerSettings,
+    LinkSettings,
 )
 
 

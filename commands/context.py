@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.cards import Card, Reply, TextInput
+from commands.errors import NotLinked
 from commands.i18n import t
 from commands.invocation import ActionInvocation, Invocation
 from commands.services import Services
@@ -58,3 +59,10 @@ class ActionResult:
     notice: str = ""
     ask: tuple[TextInput, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def require_employee(ctx: CommandContext | ActionContext) -> str:
+    """The caller's employee number; raises NotLinked (answered with how to link) when there is none."""
+    if not ctx.employee_no:
+        raise NotLinked("not linked")
+    return ctx.employee_no

@@ -9,15 +9,22 @@ from commands.context import ActionContext, ActionResult, CommandContext
 from commands.errors import ChatOpsError, UnknownCommand, UserInputError
 from commands.i18n import t
 from commands.invocation import ActionInvocation, Caller, Conversation, Invocation
+from commands.linking import AutoLinker
 from commands.parsing import split_command
+from commands.ports.identity import ChatUser
 from commands.registry import CommandSpec
 from commands.services import Services
 
 
 class Dispatcher:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, linker: AutoLinker | None = None) -> None:
         self._services = services
         self._registry = services.registry
+        self._linker = linker
+
+    async def _user(self, caller: Caller) -> ChatUser:
+        user = await self._services.identities.remember(caller)
+        return await self._linker.ensure(caller, user) if self._linker else user
 
     async def handle_text(
         self, caller: Caller, conversation: Conversation, text: str, request_id: str
@@ -35,7 +42,7 @@ class Dispatcher:
             try:
                 if spec is None:
                     raise UnknownCommand(inv.name, command=inv.name[:40])
-                user = await self._services.identities.remember(inv.caller)
+                user = await self._user(inv.caller)
                 inv = Invocation(inv.caller, inv.conversation, spec.name, inv.args, inv.request_id)
                 return await spec.handler(CommandContext(inv, self._services, user.employee_no))
             except UnknownCommand as exc:
@@ -57,7 +64,7 @@ class Dispatcher:
             try:
                 if spec is None:
                     return ActionResult(notice=t(locale, "error.unknown_action"))
-                user = await self._services.identities.remember(inv.caller)
+                user = await self._user(inv.caller)
                 return await spec.handler(ActionContext(inv, self._services, user.employee_no))
             except ChatOpsError as exc:
                 logger.info("action refused: {} {}", type(exc).__name__, exc)

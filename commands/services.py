@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.ports.clock import Clock
+from commands.ports.erp import ErpPort
 from commands.ports.identity import IdentityRepository
 from commands.ports.targets import TargetRepository
 from commands.registry import Registry
@@ -22,7 +23,9 @@ class Services:
     targets: TargetRepository
     default_locale: str = "ko"
     timezone: str = "Asia/Seoul"
-    erp: Any = None
+    erp: ErpPort | None = None
     tasks: Any = None
     outbox: Any = None
+    # Manual `link` needs the chat account's email to match the employee's unless this is off.
+    link_requires_email_match: bool = True
     extras: dict[str, Any] = field(default_factory=dict)

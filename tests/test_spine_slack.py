@@ -7,6 +7,7 @@ import time
 
 from commands.invocation import Platform
 from tests.fixtures.bot import BotHarness
+from tests.fixtures.platforms import eventually
 from tests.fixtures.schemas import validate_block_kit
 
 
@@ -56,7 +57,7 @@ async def test_help_example_button_round_trips_through_chat_update(bot: BotHarne
     ping_button = next(b for b in buttons if "ping" in b["value"])
     response = await bot.slack_click({**ping_button, "block_id": "b1", "action_ts": "1"})
     assert response.status == 200
-    updates = bot.slack.method_calls("chat.update")
+    updates = await eventually(lambda: bot.slack.method_calls("chat.update"))
     assert len(updates) == 1
     update = updates[0]
     assert update["channel"] == "C1" and update["ts"] == "1700000000.000001"
@@ -69,7 +70,7 @@ async def test_ephemeral_click_replaces_via_response_url(bot: BotHarness) -> Non
     help_body = await (await bot.slack_command("help")).json()
     button = next(e for b in help_body["blocks"] if b["type"] == "actions" for e in b["elements"])
     await bot.slack_click({**button, "block_id": "b1", "action_ts": "1"}, ephemeral=True)
-    responses = bot.slack.responses()
+    responses = await eventually(bot.slack.responses)
     assert responses and responses[-1].get("replace_original") in (True, "true")
 
 

@@ -17,7 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.mapping import conversation_of, target_of, text_field
 from adapters.slack.profiles import SlackProfiles
-from adapters.slack.render import decode_action, read_modal_inputs, render_input_modal, render_message
+from adapters.slack.render import (
+    decode_action,
+    is_link_click,
+    read_modal_inputs,
+    render_input_modal,
+    render_message,
+)
 from commands.cards import Button, Reply
 from commands.context import ActionResult
 from commands.dispatch import Dispatcher
@@ -86,9 +92,9 @@ class SlackListeners:
         context: Any,
     ) -> None:
         await ack()
-        action_id, values = decode_action(action)
-        if action.get("type") == "button" and action.get("url") and not action_id:
+        if is_link_click(action):
             return  # a link button: Slack opened the URL
+        action_id, values = decode_action(action)
         caller, conversation, message_ts = await self._click_origin(body)
         invocation = ActionInvocation(
             caller, conversation, action_id, values, {}, str(context.get("request_id", "")), message_ts

@@ -10,8 +10,9 @@ from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.schema import Activity, ActivityTypes, Attachment, InvokeResponse
 from loguru import logger
 
-from adapters.teams.mapping import caller_of, conversation_of, target_of
-from adapters.teams.render import render_card, render_reply
+from adapters.teams.mapping import conversation_of, target_of
+from adapters.teams.profiles import TeamsProfiles
+from adapters.teams.render import escape_markdown, render_card, render_reply
 from commands.cards import Reply
 from commands.context import ActionResult
 from commands.dispatch import Dispatcher
@@ -23,9 +24,12 @@ TURN_REQUEST_ID = "chatops.request_id"
 
 
 class ChatOpsTeamsBot(ActivityHandler):
-    def __init__(self, dispatcher: Dispatcher, targets: TargetRepository, default_locale: str) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, targets: TargetRepository, profiles: TeamsProfiles, default_locale: str
+    ) -> None:
         self._dispatcher = dispatcher
         self._targets = targets
+        self._profiles = profiles
         self._default_locale = default_locale
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -53,13 +57,11 @@ class ChatOpsTeamsBot(ActivityHandler):
         text = activity.text or ""
         if not text.strip() and activity.value is not None:
             return  # a legacy Action.Submit; our cards use Action.Execute
+        caller = await self._profiles.caller(turn_context)
         reply = await self._dispatcher.handle_text(
-            caller_of(activity, self._default_locale),
-            conversation_of(activity),
-            text,
-            _request_id(turn_context),
+            caller, conversation_of(activity), text, _request_id(turn_context)
         )
-        await send_reply(turn_context, reply, caller_of(activity, self._default_locale).locale)
+        await send_reply(turn_context, reply, caller.locale)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
@@ -69,7 +71,7 @@ class ChatOpsTeamsBot(ActivityHandler):
         if action is None:
             return _invoke_error(HTTPStatus.BAD_REQUEST, "BadRequest", "not an Action.Execute invoke")
         verb, data = action
-        caller = caller_of(activity, self._default_locale)
+        caller = await self._profiles.caller(turn_context)
         invocation = ActionInvocation(
             caller=caller,
             conversation=conversation_of(activity),
@@ -166,7 +168,7 @@ async def send_reply(turn_context: TurnContext, reply: Reply, locale: str) -> No
         message.summary = reply.text[:200] if reply.text else None
         await turn_context.send_activity(message)
     elif reply.text:
-        await turn_context.send_activity(MessageFactory.text(reply.text))
+        await turn_context.send_activity(MessageFactory.text(escape_markdown(reply.text)))
 
 
 def invoke_body(response: InvokeResponse) -> Any:

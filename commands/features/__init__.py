@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.features import basics
+from commands.features import basics, link
 from commands.registry import Registry
 
 
@@ -10,4 +10,5 @@ def build_registry() -> Registry:
     """The registry of every command and action this product has."""
     registry = Registry()
     basics.register(registry)
+    link.register(registry)
     return registry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.cards import Actions, Button, Card, Divider, Fact, Facts, Header, Reply, Style, Text, Tone
 from commands.context import ActionContext, ActionResult, CommandContext
-from commands.errors import UserInputError
+from commands.errors import ChatOpsError, UserInputError
 from commands.i18n import t
 from commands.registry import Registry
 from commands.services import Services
@@ -70,7 +70,7 @@ async def whoami(ctx: CommandContext) -> Reply:
     """Who the bot thinks the caller is: platform ids, locale, linked employee."""
     inv = ctx.invocation
     caller = inv.caller
-    employee = ctx.employee_no or ctx.t("whoami.not_linked")
+    employee = await _employee_label(ctx)
     facts = (
         Fact(ctx.t("whoami.platform"), caller.platform.value),
         Fact(ctx.t("whoami.user_id"), caller.user_id),
@@ -82,6 +82,18 @@ async def whoami(ctx: CommandContext) -> Reply:
     )
     card = Card(summary=ctx.t("whoami.title"), elements=(Header(ctx.t("whoami.title")), Facts(facts)))
     return Reply.of(card)
+
+
+async def _employee_label(ctx: CommandContext) -> str:
+    if not ctx.employee_no:
+        return ctx.t("whoami.not_linked")
+    if ctx.services.erp is None:
+        return ctx.employee_no
+    try:
+        employee = await ctx.services.erp.get_employee(ctx.employee_no)
+    except ChatOpsError:
+        return ctx.employee_no
+    return f"{employee.name} ({employee.employee_no}, {employee.department_name})"
 
 
 def register(registry: Registry) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from commands.i18n import core as _core
 from commands.i18n import erp as _erp
+from commands.i18n import link as _link
 from commands.i18n import render as _render
 from commands.i18n import slack as _slack
 
@@ -22,6 +23,7 @@ _MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (
     _slack.MESSAGES,
     _erp.MESSAGES,
     _render.MESSAGES,
+    _link.MESSAGES,
 )
 
 
