@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     }
     for name, (help_text, func) in commands.items():
         sub.add_parser(name, help=help_text).set_defaults(func=func)
+    from bot.cli_jobs import add_jobs_commands
+
+    add_jobs_commands(sub)
     return parser
 
 

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, PlannerSettings
 from bot.settings_common import CsvList, split_csv
+from bot.settings_scheduler import SchedulerSettings
 from commands.errors import ConfigurationError
 
 
@@ -148,6 +149,7 @@ class Settings:
         self.dooray: DooraySettings = build(DooraySettings, "dooray")
         self.planner: PlannerSettings = build(PlannerSettings, "planner")
         self.link: LinkSettings = build(LinkSettings, "link")
+        self.scheduler: SchedulerSettings = build(SchedulerSettings, "scheduler")
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for log redaction."""
@@ -174,6 +176,7 @@ SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
     DooraySettings,
     PlannerSettings,
     LinkSettings,
+    SchedulerSettings,
 )
 
 

@@ -109,6 +109,11 @@ class JobRepository(Protocol):
         """Insert or replace the definition named `definition.name`; returns it as stored."""
         ...
 
+    async def ensure(self, definition: JobDefinition) -> JobDefinition:
+        """Insert the definition unless one with its name exists; returns the stored one. For defaults
+        seeded at start-up, which must not undo an operator's changes."""
+        ...
+
     async def get(self, name: str) -> JobDefinition | None:
         """The definition with this name, or None."""
         ...
