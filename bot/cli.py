@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_jobs import add_jobs_commands
 
     add_jobs_commands(sub)
+    from bot.cli_audit import add_audit_commands
+
+    add_audit_commands(sub)
     return parser
 
 
