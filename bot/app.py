@@ -9,6 +9,8 @@ from loguru import logger
 
 from bot.bootstrap import Container, build_container
 from bot.http import error_middleware, request_id_middleware
+from bot.playground import setup_playground
+from bot.socket_mode import start_socket_mode
 from bot.settings import Settings
 from commands.ports.clock import Clock
 
@@ -23,8 +25,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_lifecycle(settings, clock))
     app.router.add_post("/api/messages", _teams)
     app.router.add_post("/slack/events", _slack)
+    app.router.add_post("/erp/webhook", _erp_webhook)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    setup_playground(app, settings, lambda a: a[CONTAINER], settings.playground)
     return app
 
 
@@ -32,6 +36,9 @@ def _lifecycle(settings: Settings, clock: Clock | None) -> Callable[[web.Applica
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         container = await build_container(settings, clock=clock)
         app[CONTAINER] = container
+        close_socket_mode = start_socket_mode(container)
+        if close_socket_mode is not None:
+            container.closers.append(close_socket_mode)
         logger.info(
             "chatops ready: teams={} slack={}",
             "local" if settings.teams.local_mode else "authenticated",
@@ -52,6 +59,13 @@ async def _slack(request: web.Request) -> web.StreamResponse:
     if slack is None:
         return web.json_response({"error": "slack is not configured"}, status=404)
     return await slack.handle(request)
+
+
+async def _erp_webhook(request: web.Request) -> web.StreamResponse:
+    webhook = request.app[CONTAINER].erp_webhook
+    if webhook is None:
+        return web.json_response({"error": "not configured"}, status=404)
+    return await webhook.handle(request)
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -38,6 +38,7 @@ class Backends:
     task_sources: list[TaskSource]
     erp_webhook_secret: str
     demo_erp_url: str = ""
+    demo_erp_api_key: str = ""
     demo_groupware_url: str = ""
     closers: list[Closer] = field(default_factory=list)
 
@@ -65,6 +66,7 @@ async def _start_erp(settings: Settings, clock: Clock, backends: Backends) -> No
     backends.erp_webhook_secret = cfg.webhook_secret.get_secret_value() or secrets.token_urlsafe(32)
     if cfg.embedded:
         api_key = secrets.token_urlsafe(24)
+        backends.demo_erp_api_key = api_key
         today = datetime.now(ZoneInfo(settings.core.timezone)).date()
         await asyncio.to_thread(_prepare_db, cfg.demo_db)
         seeded = await asyncio.to_thread(seed_erp, cfg.demo_db, today=today, reset=False)

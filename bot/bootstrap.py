@@ -14,16 +14,23 @@ from adapters.slack.routes import SlackEndpoint, build_app, build_client
 from adapters.teams.bot import ChatOpsTeamsBot
 from adapters.teams.profiles import TeamsProfiles
 from adapters.teams.routes import BotFrameworkConfig, TeamsEndpoint, build_adapter
+from bot.background import start_background
 from bot.backends import Backends, start_backends
+from bot.delivery import DeliveryStack, SlackCredentials, TeamsCredentials, build_delivery
+from bot.webhooks import ErpWebhook
 from bot.settings import Settings
 from commands.dispatch import Dispatcher
 from commands.errors import ConfigurationError
 from commands.features import build_registry
 from commands.i18n import CATALOG
+from commands.features.approvals import ApprovalSync
 from commands.linking import AutoLinker
 from commands.ports.clock import Clock, SystemClock
 from commands.services import Services
+from jobs.scheduler import Scheduler
+from store.audit import SqlAuditLog
 from store.db import Database
+from store.decisions import SqlDecisionQueue
 from store.identities import SqlIdentityRepository
 from store.migrate import current_heads, heads
 from store.targets import SqlTargetRepository
@@ -38,6 +45,10 @@ class Container:
     dispatcher: Dispatcher
     teams: TeamsEndpoint
     slack: SlackEndpoint | None = None
+    erp_webhook: ErpWebhook | None = None
+    delivery: DeliveryStack | None = None
+    scheduler: Scheduler | None = None
+    job_kinds: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -46,6 +57,10 @@ class Container:
                 await close()
             except Exception:
                 logger.exception("error while shutting down")
+        if self.erp_webhook is not None:
+            await self.erp_webhook.drain()
+        if self.delivery is not None:
+            await self.delivery.aclose()
         await self.backends.aclose()
         await self.db.dispose()
 
@@ -70,14 +85,40 @@ async def build_container(settings: Settings, *, clock: Clock | None = None) -> 
         erp=backends.erp,
         tasks=backends.task_sources,
         link_requires_email_match=settings.link.require_email_match,
+        audit=SqlAuditLog(db, clock=clock),
+        decisions=SqlDecisionQueue(db, clock=clock),
     )
+    delivery = _build_delivery(settings, db, services)
+    services.outbox = delivery.outbox
     registry.validate(services, CATALOG)
     dispatcher = Dispatcher(services, AutoLinker(services.identities, backends.erp))
     teams = _build_teams(settings, dispatcher, services)
-    container = Container(settings, db, backends, services, dispatcher, teams)
+    container = Container(settings, db, backends, services, dispatcher, teams, delivery=delivery)
     if settings.slack.enabled:
         container.slack = _build_slack(settings, dispatcher, services, container)
+    container.erp_webhook = ErpWebhook(
+        backends.erp_webhook_secret, clock, lambda item_id: ApprovalSync(services).item_changed(item_id)
+    )
+    try:
+        await delivery.start()
+        await start_background(container)
+    except BaseException:
+        await container.aclose()
+        raise
     return container
+
+
+def _build_delivery(settings: Settings, db: Database, services: Services) -> DeliveryStack:
+    teams = TeamsCredentials(
+        settings.teams.app_id,
+        settings.teams.app_password.get_secret_value(),
+        settings.teams.app_type.value,
+        settings.teams.app_tenant_id,
+    )
+    slack = None
+    if settings.slack.enabled:
+        slack = SlackCredentials(settings.slack.bot_token.get_secret_value(), settings.slack.api_url)
+    return build_delivery(db, services.targets, settings.delivery, services.clock, teams=teams, slack=slack)
 
 
 def _build_teams(settings: Settings, dispatcher: Dispatcher, services: Services) -> TeamsEndpoint:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from commands.context import ActionContext, ActionResult, CommandContext
 
 CommandHandler = Callable[["CommandContext"], Awaitable["Reply"]]
+BadgeProvider = Callable[["CommandContext"], Awaitable[str]]
 ActionHandler = Callable[["ActionContext"], Awaitable["ActionResult"]]
 
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -58,6 +59,7 @@ class Registry:
     _commands: dict[str, CommandSpec] = field(default_factory=dict)
     _aliases: dict[str, str] = field(default_factory=dict)
     _actions: dict[str, ActionSpec] = field(default_factory=dict)
+    badges: list[BadgeProvider] = field(default_factory=list)
 
     def command(
         self,

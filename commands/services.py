@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from commands.ports.audit import AuditLog
 from commands.ports.clock import Clock
+from commands.ports.decisions import DecisionQueue
 from commands.ports.erp import ErpPort
+from commands.ports.outbox import Outbox
 from commands.ports.identity import IdentityRepository
 from commands.ports.targets import TargetRepository
 from commands.registry import Registry
@@ -25,7 +28,9 @@ class Services:
     timezone: str = "Asia/Seoul"
     erp: ErpPort | None = None
     tasks: Any = None
-    outbox: Any = None
+    outbox: Outbox | None = None
+    audit: AuditLog | None = None
+    decisions: DecisionQueue | None = None
     # Manual `link` needs the chat account's email to match the employee's unless this is off.
     link_requires_email_match: bool = True
     extras: dict[str, Any] = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.features import basics, link
+from commands.features import approvals, basics, kpi, link
 from commands.registry import Registry
 
 
@@ -11,4 +11,6 @@ def build_registry() -> Registry:
     registry = Registry()
     basics.register(registry)
     link.register(registry)
+    approvals.register(registry)
+    kpi.register(registry)
     return registry

@@ -13,12 +13,11 @@ EXAMPLE_ACTION = "help.example"
 BACK_ACTION = "help.back"
 
 
-def help_card(services: Services, locale: str) -> Card:
+def help_card(services: Services, locale: str, badges: tuple[str, ...] = ()) -> Card:
     commands = [c for c in services.registry.commands if not c.hidden]
-    elements: list[Header | Text | Facts | Divider | Actions] = [
-        Header(t(locale, "help.title")),
-        Text(t(locale, "help.intro")),
-    ]
+    elements: list[Header | Text | Facts | Divider | Actions] = [Header(t(locale, "help.title"))]
+    elements.extend(Text(badge, tone=Tone.WARNING) for badge in badges)
+    elements.append(Text(t(locale, "help.intro")))
     for spec in commands:
         elements.append(Divider())
         elements.append(Facts((Fact(t(locale, spec.usage_key), t(locale, spec.description_key)),)))
@@ -35,7 +34,19 @@ async def help_command(ctx: CommandContext) -> Reply:
         if spec is None:
             raise UserInputError(ctx.args, reason=ctx.args[:40])
         return Reply.of(example_card(ctx.locale, spec.name, spec.example, ctx.t(spec.usage_key)))
-    return Reply.of(help_card(ctx.services, ctx.locale))
+    return Reply.of(help_card(ctx.services, ctx.locale, await _badges(ctx)))
+
+
+async def _badges(ctx: CommandContext) -> tuple[str, ...]:
+    found = []
+    for provider in ctx.services.registry.badges:
+        try:
+            badge = await provider(ctx)
+        except ChatOpsError:
+            continue  # a badge is a nicety: an ERP outage must not break help
+        if badge:
+            found.append(badge)
+    return tuple(found)
 
 
 def example_card(locale: str, command: str, example: str, usage: str) -> Card:

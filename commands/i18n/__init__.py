@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from commands.i18n import approvals as _approvals
 from commands.i18n import core as _core
 from commands.i18n import erp as _erp
+from commands.i18n import kpi as _kpi
 from commands.i18n import link as _link
+from commands.i18n import manifests as _manifests
+from commands.i18n import playground as _playground
 from commands.i18n import render as _render
 from commands.i18n import slack as _slack
 
@@ -24,6 +28,10 @@ _MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (
     _erp.MESSAGES,
     _render.MESSAGES,
     _link.MESSAGES,
+    _manifests.MESSAGES,
+    _playground.MESSAGES,
+    _kpi.MESSAGES,
+    _approvals.MESSAGES,
 )
 
 
