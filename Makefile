@@ -5,7 +5,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: run test lint typecheck check bench install migrate clean
+.PHONY: run test lint typecheck check bench install migrate clean manifests playground
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -38,6 +38,13 @@ check: lint typecheck test
 
 bench: install
 	$(RUN) python -m bench
+
+manifests: install
+	$(RUN) chatops manifest refresh
+
+# Rebuild the committed playground bundle (needs node/npm; running the bot does not).
+playground:
+	cd playground && npm ci && npm run build
 
 clean:
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache

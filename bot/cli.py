@@ -6,7 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from typing import TYPE_CHECKING
+
 from commands.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -14,7 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
 
-    settings = _settings(args)
+    settings = _settings(args, playground=True)
     app = create_app(settings)
     print(f"chatops serving on http://{settings.core.host}:{settings.core.port}", file=sys.stderr)
     web.run_app(app, host=settings.core.host, port=settings.core.port, print=None, access_log=None)
@@ -32,11 +37,14 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, *, playground: bool = False) -> Settings:
     from bot.logging import configure_logging
+    from bot.playground import playground_settings
     from bot.settings import load_settings
 
     settings = load_settings(args.env_file)
+    if playground:
+        settings = playground_settings(settings, settings.playground)
     configure_logging(fmt=settings.core.log_format, level=settings.core.log_level, secrets=settings.secrets())
     return settings
 
@@ -57,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_audit import add_audit_commands
 
     add_audit_commands(sub)
+    from bot.manifests import add_manifest_commands
+
+    add_manifest_commands(sub)
     return parser
 
 

@@ -15,7 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, PlannerSettings
 from bot.settings_common import CsvList, split_csv
+from bot.settings_delivery import DeliverySettings
 from bot.settings_scheduler import SchedulerSettings
+from bot.manifests import ManifestSettings
+from bot.settings_playground import PlaygroundSettings
 from commands.errors import ConfigurationError
 
 
@@ -150,6 +153,9 @@ class Settings:
         self.planner: PlannerSettings = build(PlannerSettings, "planner")
         self.link: LinkSettings = build(LinkSettings, "link")
         self.scheduler: SchedulerSettings = build(SchedulerSettings, "scheduler")
+        self.delivery: DeliverySettings = build(DeliverySettings, "delivery")
+        self.manifest: ManifestSettings = build(ManifestSettings, "manifest")
+        self.playground: PlaygroundSettings = build(PlaygroundSettings, "playground")
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for log redaction."""
@@ -177,6 +183,9 @@ SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
     PlannerSettings,
     LinkSettings,
     SchedulerSettings,
+    DeliverySettings,
+    ManifestSettings,
+    PlaygroundSettings,
 )
 
 

@@ -36,6 +36,11 @@ class SlackEndpoint:
     def __init__(self, app: AsyncApp) -> None:
         self._app = app
 
+    @property
+    def app(self) -> AsyncApp:
+        """The Bolt app, for Socket Mode (bot/socket_mode.py) to feed the same listeners."""
+        return self._app
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if not well_formed(await request.text(), request.content_type):
             return web.json_response({"error": "malformed Slack payload"}, status=400)
