@@ -39,6 +39,7 @@ class Backends:
     erp_webhook_secret: str
     demo_erp_url: str = ""
     demo_erp_api_key: str = ""
+    demo_erp: DemoServer | None = None
     demo_groupware_url: str = ""
     closers: list[Closer] = field(default_factory=list)
 
@@ -71,14 +72,16 @@ async def _start_erp(settings: Settings, clock: Clock, backends: Backends) -> No
         await asyncio.to_thread(_prepare_db, cfg.demo_db)
         seeded = await asyncio.to_thread(seed_erp, cfg.demo_db, today=today, reset=False)
         webhook_url = f"http://127.0.0.1:{settings.core.port}/erp/webhook"
-        app = create_demo_erp_app(
-            cfg.demo_db,
-            api_key=api_key,
-            webhook_url=webhook_url,
-            webhook_secret=backends.erp_webhook_secret,
-            clock=clock,
-        )
-        backends.demo_erp_url = await _serve(app, cfg.demo_port, backends)
+        secret = backends.erp_webhook_secret
+
+        def factory() -> web.Application:
+            return create_demo_erp_app(
+                cfg.demo_db, api_key=api_key, webhook_url=webhook_url, webhook_secret=secret, clock=clock
+            )
+
+        backends.demo_erp = DemoServer(factory, cfg.demo_port)
+        backends.demo_erp_url = await backends.demo_erp.start()
+        backends.closers.append(backends.demo_erp.stop)
         logger.info("demo ERP on {} ({})", backends.demo_erp_url, "seeded now" if seeded else "existing data")
         client = HttpErpClient(backends.demo_erp_url, api_key=api_key, timeout=cfg.timeout_seconds)
     else:
@@ -127,6 +130,30 @@ async def _start_demo_groupware(settings: Settings, clock: Clock, backends: Back
     backends.task_sources.append(source)
     backends.closers.append(source.aclose)
     logger.info("demo groupware (Dooray API) on {}", backends.demo_groupware_url)
+
+
+class DemoServer:
+    """An embedded demo service on loopback. It can be stopped and started again on the same port with
+    its data kept in its database (an ERP outage, for trying the bot's retry paths)."""
+
+    def __init__(self, factory: Callable[[], web.Application], port: int) -> None:
+        self._factory = factory
+        self._port = port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        if self._runner is None:
+            self._runner = web.AppRunner(self._factory(), access_log=None)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+            self._port = self._runner.addresses[0][1]
+        return f"http://127.0.0.1:{self._port}"
+
+    async def stop(self) -> None:
+        """Close the service and its connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
 
 async def _serve(app: web.Application, port: int, backends: Backends) -> str:

@@ -26,6 +26,7 @@ async def start_background(container: Container) -> None:
     """Start the scheduler and loops; each registers its own closer on the container."""
     services = container.services
     sender = DecisionSender(services)
+    container.decision_sender = sender
     retry_loop = Periodic("decision-retry", DECISION_RETRY_SECONDS, sender.run_once)
     retry_loop.start()
     container.closers.append(retry_loop.stop)

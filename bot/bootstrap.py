@@ -27,6 +27,7 @@ from commands.features.approvals import ApprovalSync
 from commands.linking import AutoLinker
 from commands.ports.clock import Clock, SystemClock
 from commands.services import Services
+from jobs.approvals import DecisionSender
 from jobs.scheduler import Scheduler
 from store.audit import SqlAuditLog
 from store.db import Database
@@ -48,6 +49,7 @@ class Container:
     erp_webhook: ErpWebhook | None = None
     delivery: DeliveryStack | None = None
     scheduler: Scheduler | None = None
+    decision_sender: DecisionSender | None = None
     job_kinds: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
 

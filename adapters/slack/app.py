@@ -146,8 +146,11 @@ class SlackListeners:
             caller, conversation, meta["a"], values, inputs, str(context.get("request_id", "")), message_ts
         )
         result = await self._dispatcher.handle_action(invocation)
-        fake_body = {"response_url": meta.get("ru", ""), "container": {"is_ephemeral": not message_ts}}
-        await self._deliver(result, caller.locale, client, respond, fake_body, conversation.id, message_ts)
+        response_url = str(meta.get("ru") or "")
+        origin = {"container": {"is_ephemeral": not message_ts}, "user": {"id": caller.user_id}}
+        # a view_submission carries no response_url: answer through the clicked message's one, if any
+        responder = AsyncRespond(response_url=response_url) if response_url else None
+        await self._deliver(result, caller.locale, client, responder, origin, conversation.id, message_ts)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         logger.opt(exception=error).error("slack listener failed")
@@ -166,23 +169,32 @@ class SlackListeners:
         result: ActionResult,
         locale: str,
         client: AsyncWebClient,
-        respond: AsyncRespond,
+        respond: AsyncRespond | None,
         body: dict[str, Any],
         channel_id: str,
         message_ts: str,
     ) -> None:
         container = _obj(body, "container")
+        user_id = str(_obj(body, "user").get("id", ""))
         ephemeral = bool(container.get("is_ephemeral")) or not message_ts
         if result.update is not None:
             message = render_message(Reply.of(result.update), locale=locale)
-            if ephemeral:
-                await respond(replace_original=True, **message)
-            else:
+            if not ephemeral:
                 await client.chat_update(channel=channel_id, ts=message_ts, **message)
+            elif respond is not None:
+                await respond(replace_original=True, **message)
         if result.reply is not None:
-            await respond(replace_original=False, **self._message(result.reply, locale))
+            reply = self._message(result.reply, locale)
+            if respond is not None:
+                await respond(replace_original=False, **reply)
+            else:
+                reply.pop("response_type", None)
+                await client.chat_postMessage(channel=channel_id, **reply)
         if result.notice:
-            await respond(text=result.notice, response_type="ephemeral", replace_original=False)
+            if respond is not None:
+                await respond(text=result.notice, response_type="ephemeral", replace_original=False)
+            elif channel_id and user_id:
+                await client.chat_postEphemeral(channel=channel_id, user=user_id, text=result.notice)
 
     @staticmethod
     def _message(reply: Reply, locale: str) -> dict[str, Any]:
