@@ -22,23 +22,20 @@ APPROVAL_POLL_SECONDS = 300
 DECISION_RETRY_SECONDS = 10.0
 
 
-async def start_background(container: Container) -> None:
-    """Start the scheduler and loops; each registers its own closer on the container."""
+def build_scheduler(container: Container) -> Scheduler | None:
+    """The scheduler (not started yet), or None when this replica runs no jobs (SCHEDULER_ENABLED=false).
+    The job and run repositories are set on the container either way: commands read them."""
     services = container.services
-    sender = DecisionSender(services)
-    container.decision_sender = sender
-    retry_loop = Periodic("decision-retry", DECISION_RETRY_SECONDS, sender.run_once)
-    retry_loop.start()
-    container.closers.append(retry_loop.stop)
+    container.job_repo = SqlJobRepository(container.db, clock=services.clock)
+    container.run_repo = SqlRunRepository(container.db, clock=services.clock)
     cfg = container.settings.scheduler
     if not cfg.enabled:
         logger.info("scheduler disabled on this replica (SCHEDULER_ENABLED=false)")
-        return
+        return None
     replica = cfg.replica_id or default_replica_id()
-    jobs = SqlJobRepository(container.db, clock=services.clock)
-    scheduler = Scheduler(
-        jobs,
-        SqlRunRepository(container.db, clock=services.clock),
+    return Scheduler(
+        container.job_repo,
+        container.run_repo,
         services.clock,
         timezone=container.settings.core.timezone,
         misfire_grace_seconds=cfg.misfire_grace_seconds,
@@ -50,6 +47,19 @@ async def start_background(container: Container) -> None:
         stuck_after_seconds=cfg.stuck_after_seconds,
         shutdown_grace_seconds=cfg.shutdown_grace_seconds,
     )
+
+
+async def start_background(container: Container) -> None:
+    """Start the loops and the scheduler with every job kind; each registers its own closer."""
+    services = container.services
+    sender = DecisionSender(services)
+    container.decision_sender = sender
+    retry_loop = Periodic("decision-retry", DECISION_RETRY_SECONDS, sender.run_once)
+    retry_loop.start()
+    container.closers.append(retry_loop.stop)
+    scheduler = container.scheduler
+    if scheduler is None:
+        return
     poller = ApprovalPoller(services)
 
     async def poll(definition: JobDefinition, scheduled_for: datetime) -> str | None:
@@ -59,12 +69,15 @@ async def start_background(container: Container) -> None:
     scheduler.register_kind(APPROVAL_POLL, poll)
     for kind, handler in container.job_kinds.items():
         scheduler.register_kind(kind, handler)
-    await jobs.ensure(
+    assert container.job_repo is not None
+    await container.job_repo.ensure(
         JobDefinition(
-            "approval-poll", APPROVAL_POLL, TriggerType.INTERVAL, {"seconds": APPROVAL_POLL_SECONDS},
+            "approval-poll",
+            APPROVAL_POLL,
+            TriggerType.INTERVAL,
+            {"seconds": APPROVAL_POLL_SECONDS},
             timezone=container.settings.core.timezone,
         )
     )
     await scheduler.start()
-    container.scheduler = scheduler
     container.closers.append(scheduler.stop)

@@ -14,8 +14,9 @@ from adapters.slack.routes import SlackEndpoint, build_app, build_client
 from adapters.teams.bot import ChatOpsTeamsBot
 from adapters.teams.profiles import TeamsProfiles
 from adapters.teams.routes import BotFrameworkConfig, TeamsEndpoint, build_adapter
-from bot.background import start_background
+from bot.background import build_scheduler, start_background
 from bot.backends import Backends, start_backends
+from bot.kpi import install_kpi
 from bot.delivery import DeliveryStack, SlackCredentials, TeamsCredentials, build_delivery
 from bot.webhooks import ErpWebhook
 from bot.settings import Settings
@@ -33,6 +34,7 @@ from store.audit import SqlAuditLog
 from store.db import Database
 from store.decisions import SqlDecisionQueue
 from store.identities import SqlIdentityRepository
+from store.jobs import SqlJobRepository, SqlRunRepository
 from store.migrate import current_heads, heads
 from store.targets import SqlTargetRepository
 
@@ -50,6 +52,8 @@ class Container:
     delivery: DeliveryStack | None = None
     scheduler: Scheduler | None = None
     decision_sender: DecisionSender | None = None
+    job_repo: SqlJobRepository | None = None
+    run_repo: SqlRunRepository | None = None
     job_kinds: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
 
@@ -92,16 +96,18 @@ async def build_container(settings: Settings, *, clock: Clock | None = None) -> 
     )
     delivery = _build_delivery(settings, db, services)
     services.outbox = delivery.outbox
-    registry.validate(services, CATALOG)
     dispatcher = Dispatcher(services, AutoLinker(services.identities, backends.erp))
     teams = _build_teams(settings, dispatcher, services)
     container = Container(settings, db, backends, services, dispatcher, teams, delivery=delivery)
-    if settings.slack.enabled:
-        container.slack = _build_slack(settings, dispatcher, services, container)
-    container.erp_webhook = ErpWebhook(
-        backends.erp_webhook_secret, clock, lambda item_id: ApprovalSync(services).item_changed(item_id)
-    )
     try:
+        container.scheduler = build_scheduler(container)
+        await install_kpi(container)
+        registry.validate(services, CATALOG)
+        if settings.slack.enabled:
+            container.slack = _build_slack(settings, dispatcher, services, container)
+        container.erp_webhook = ErpWebhook(
+            backends.erp_webhook_secret, clock, lambda item_id: ApprovalSync(services).item_changed(item_id)
+        )
         await delivery.start()
         await start_background(container)
     except BaseException:

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, PlannerSettings
 from bot.settings_common import CsvList, split_csv
 from bot.settings_delivery import DeliverySettings
+from bot.settings_kpi import KpiSettings
 from bot.settings_scheduler import SchedulerSettings
 from bot.manifests import ManifestSettings
 from bot.settings_playground import PlaygroundSettings
@@ -154,6 +155,7 @@ class Settings:
         self.link: LinkSettings = build(LinkSettings, "link")
         self.scheduler: SchedulerSettings = build(SchedulerSettings, "scheduler")
         self.delivery: DeliverySettings = build(DeliverySettings, "delivery")
+        self.kpi: KpiSettings = build(KpiSettings, "kpi")
         self.manifest: ManifestSettings = build(ManifestSettings, "manifest")
         self.playground: PlaygroundSettings = build(PlaygroundSettings, "playground")
 
@@ -184,6 +186,7 @@ SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
     LinkSettings,
     SchedulerSettings,
     DeliverySettings,
+    KpiSettings,
     ManifestSettings,
     PlaygroundSettings,
 )
