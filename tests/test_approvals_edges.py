@@ -183,3 +183,17 @@ async def test_delegate_sets_absence_and_acting_approver_gets_cards(bot: BotHarn
 async def test_demo_api_rejects_requests_without_key(bot: BotHarness) -> None:
     async with httpx.AsyncClient(base_url=bot.container.backends.demo_erp_url) as http:
         assert (await http.get("/v1/employees")).status_code == 401
+
+
+async def test_erp_down_gives_a_short_message_in_the_users_language(bot: BotHarness) -> None:
+    await link_slack(bot, "UHEAD", TEAM_HEAD)
+    bot.slack.users["UEN"] = {"id": "UEN", "locale": "en-US", "profile": {}}
+    await link_slack(bot, "UEN", ACTING)
+    await bot.container.backends.demo_erp.stop()
+    try:
+        korean = await (await bot.slack_command("approvals", user="UHEAD")).json()
+        assert "ERP 시스템이 응답하지 않습니다" in json.dumps(korean, ensure_ascii=False)
+        helped = await (await bot.slack_command("help", user="UHEAD")).json()
+        assert "ChatOps" in json.dumps(helped, ensure_ascii=False)  # help still works without the badge
+    finally:
+        await bot.container.backends.demo_erp.start()
