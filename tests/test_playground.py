@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.modal import ModalRoute, encode_route, render_input_modal
-from bot.app import create_app
+from bot.app import CONTAINER, create_app
 from bot.playground import PLAYGROUND, PlaygroundSettings, playground_settings
 from bot.playground.slack_client import sign
 from bot.playground.state import SlackOrigin
@@ -131,7 +132,9 @@ async def test_page_config_and_users_carry_no_secrets(serve_playground: ServeFac
     assert config["labels"]["send"] == {"ko": "보내기", "en": "Send"}
     assert [c["name"] for c in config["commands"]][:3] == ["help", "ping", "whoami"]
     users = await (await server.get("/playground/api/users")).json()
-    assert [u["key"] for u in users] == [u.key for u in BUILT_IN_USERS]
+    keys = [u["key"] for u in users]
+    assert len(keys) > 50 and "seojun.kang" in keys, "the demo ERP's employees can be picked"
+    assert {u.key for u in BUILT_IN_USERS} <= set(keys)
     everything = json.dumps([config, users])
     slack = server.settings.slack
     for secret in (slack.signing_secret.get_secret_value(), slack.bot_token.get_secret_value()):
@@ -397,3 +400,28 @@ async def test_slack_tab_is_off_for_a_real_slack(serve_playground: ServeFactory)
         "/playground/api/slack/commands", data=json.dumps({"user": KIM.key, "text": "help"}), headers=JSON
     )
     assert refused.status == 409
+
+
+async def test_a_picked_employee_is_linked_and_gets_proactive_approval_cards(serve_playground: ServeFactory) -> None:
+    """Through the playground's own connector: the roster gives the email, the bot links the employee,
+    and a new approval for them arrives in the page like any proactive message."""
+    server = await serve_playground()
+    head = "sua.ryu"  # 류수아, 영업2팀장 in the demo ERP
+    await post_json(server, "/playground/api/teams/messages", {"user": head, "text": "whoami"})
+    said_and_answer = await history(server, "teams", head)
+    assert "2009002" in json.dumps(said_and_answer[-1], ensure_ascii=False), "linked by email"
+    container = server.app[CONTAINER]
+    backends = container.backends
+    async with httpx.AsyncClient(base_url=backends.demo_erp_url, headers={"X-API-Key": backends.demo_erp_api_key}) as http:
+        created = (await http.post("/v1/approvals", json={
+            "type": "expense", "title": "플레이그라운드 경비", "requester_employee_no": "2015003", "amount": 50000,
+        })).json()
+
+    async def arrived() -> bool:
+        return created["id"] in json.dumps(await history(server, "teams", head), ensure_ascii=False)
+
+    for _ in range(100):
+        if await arrived():
+            break
+        await asyncio.sleep(0.1)
+    assert await arrived()

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from commands.errors import ChatOpsError
+
 if TYPE_CHECKING:
     from bot.bootstrap import Container
 
@@ -50,8 +52,23 @@ BUILT_IN_USERS: tuple[DemoUser, ...] = (
 
 
 async def demo_users(container: Container) -> list[DemoUser]:
-    """Who can be picked in the playground. Today a built-in list; later the ERP's employees."""
-    return list(BUILT_IN_USERS)
+    """Who can be picked in the playground: the ERP's employees (the demo company), so a picked user is
+    linked by email on first contact and receives the approval cards, digests and nudges meant for them.
+    Falls back to the built-in list when the ERP cannot be read."""
+    erp = container.services.erp
+    if erp is None:
+        return list(BUILT_IN_USERS)
+    try:
+        employees = await erp.list_employees()
+    except ChatOpsError:
+        return list(BUILT_IN_USERS)
+    users = [
+        DemoUser(e.email.split("@")[0], e.name, e.email, "ko-KR", e.position or e.title, e.department_name)
+        for e in employees
+        if e.email
+    ]
+    known = {u.key for u in users}
+    return users + [u for u in BUILT_IN_USERS if u.key not in known]  # guests: not in the ERP, unlinked
 
 
 def find_user(users: list[DemoUser], key: str) -> DemoUser | None:
