@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.manifests import add_manifest_commands
 
     add_manifest_commands(sub)
+    from bot.cli_demo import add_demo_commands
+
+    add_demo_commands(sub)
     return parser
 
 

@@ -80,3 +80,18 @@ def test_cli_prints_one_line_not_a_traceback(tmp_path: Path) -> None:
         "chatops: configuration error: SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set"
     ]
     assert "xoxb-secret-value" not in result.stderr
+
+
+def test_demo_reseed_command_writes_both_demo_databases(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"ERP_DEMO_DB={tmp_path}/erp.db\nDOORAY_DEMO_DB={tmp_path}/gw.db\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", str(env_file), "demo", "reseed"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "erp.db") as conn:
+        assert conn.execute("SELECT count(*) FROM employees").fetchone()[0] >= 50
+        assert conn.execute("SELECT count(*) FROM approvals").fetchone()[0] >= 30
