@@ -10,8 +10,8 @@ from loguru import logger
 from bot.bootstrap import Container, build_container
 from bot.http import error_middleware, request_id_middleware
 from bot.playground import setup_playground
-from bot.socket_mode import start_socket_mode
 from bot.settings import Settings
+from bot.socket_mode import start_socket_mode
 from commands.ports.clock import Clock
 
 CONTAINER = web.AppKey("container", Container)

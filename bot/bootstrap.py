@@ -14,17 +14,17 @@ from adapters.slack.routes import SlackEndpoint, build_app, build_client
 from adapters.teams.bot import ChatOpsTeamsBot
 from adapters.teams.profiles import TeamsProfiles
 from adapters.teams.routes import BotFrameworkConfig, TeamsEndpoint, build_adapter
-from bot.background import build_scheduler, start_background
 from bot.backends import Backends, start_backends
-from bot.kpi import install_kpi
+from bot.background import build_scheduler, start_background
 from bot.delivery import DeliveryStack, SlackCredentials, TeamsCredentials, build_delivery
-from bot.webhooks import ErpWebhook
+from bot.kpi import install_kpi
 from bot.settings import Settings
+from bot.webhooks import ErpWebhook
 from commands.dispatch import Dispatcher
 from commands.errors import ConfigurationError
 from commands.features import build_registry
-from commands.i18n import CATALOG
 from commands.features.approvals import ApprovalSync
+from commands.i18n import CATALOG
 from commands.linking import AutoLinker
 from commands.ports.clock import Clock, SystemClock
 from commands.services import Services

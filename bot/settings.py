@@ -13,13 +13,13 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.manifests import ManifestSettings
 from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, PlannerSettings
 from bot.settings_common import CsvList, split_csv
 from bot.settings_delivery import DeliverySettings
 from bot.settings_kpi import KpiSettings
-from bot.settings_scheduler import SchedulerSettings
-from bot.manifests import ManifestSettings
 from bot.settings_playground import PlaygroundSettings
+from bot.settings_scheduler import SchedulerSettings
 from commands.errors import ConfigurationError
 
 

@@ -13,7 +13,13 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from loguru import logger
 
-from adapters.erp.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRejected, parse_webhook_event, verify_webhook
+from adapters.erp.webhook import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookRejected,
+    parse_webhook_event,
+    verify_webhook,
+)
 from commands.errors import ChatOpsError
 from commands.ports.clock import Clock
 
@@ -32,7 +38,10 @@ class ErpWebhook:
         body = await request.read()
         try:
             verify_webhook(
-                self._secret, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER), body,
+                self._secret,
+                request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
+                body,
                 self._clock.now(),
             )
         except WebhookRejected as exc:
@@ -56,7 +65,9 @@ class ErpWebhook:
         try:
             await self._on_item(item_id)
         except ChatOpsError as exc:
-            logger.warning("ERP webhook: sync of {} failed ({}); the poller will catch it", item_id, type(exc).__name__)
+            logger.warning(
+                "ERP webhook: sync of {} failed ({}); the poller will catch it", item_id, type(exc).__name__
+            )
         except Exception:
             logger.exception("ERP webhook: sync of {} failed", item_id)
 

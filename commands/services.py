@@ -9,8 +9,8 @@ from commands.ports.audit import AuditLog
 from commands.ports.clock import Clock
 from commands.ports.decisions import DecisionQueue
 from commands.ports.erp import ErpPort
-from commands.ports.outbox import Outbox
 from commands.ports.identity import IdentityRepository
+from commands.ports.outbox import Outbox
 from commands.ports.targets import TargetRepository
 from commands.registry import Registry
 

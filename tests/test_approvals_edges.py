@@ -28,12 +28,16 @@ from tests.test_approvals_journey import (
     teams_cards_to,
 )
 
-HEAD_DM = {"from": {"id": "29:head", "name": "류수아"},
-           "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"}}
+HEAD_DM = {
+    "from": {"id": "29:head", "name": "류수아"},
+    "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"},
+}
 
 
 def _slack_posts_about(bot: BotHarness, item_id: str) -> list[dict]:
-    return [p for p in bot.slack.method_calls("chat.postMessage") if item_id in json.dumps(p, ensure_ascii=False)]
+    return [
+        p for p in bot.slack.method_calls("chat.postMessage") if item_id in json.dumps(p, ensure_ascii=False)
+    ]
 
 
 def _blocks(post: dict) -> list[dict]:
@@ -59,7 +63,9 @@ async def test_erp_down_during_click_is_queued_then_delivered_once(bot: BotHarne
     queued = await decisions.pending_for_item(item["id"])
     assert len(queued) == 1
     # the retry is due after its backoff; send it now as the periodic loop would
-    await decisions.mark(queued[0].idempotency_key, "pending", next_attempt_at=bot.container.services.clock.now())
+    await decisions.mark(
+        queued[0].idempotency_key, "pending", next_attempt_at=bot.container.services.clock.now()
+    )
     assert await bot.container.decision_sender.run_once() == 1
     assert await bot.container.decision_sender.run_once() == 0  # never twice
     final = await bot.container.services.erp.get_approval(item["id"])
@@ -75,8 +81,13 @@ async def test_reject_on_slack_asks_reason_in_modal_and_tells_requester(bot: Bot
     posts = await eventually(lambda: _slack_posts_about(bot, item["id"]), limit=10)
     blocks = _blocks(posts[-1])
     validate_block_kit({"text": posts[-1]["text"], "blocks": blocks})
-    reject = next(e for b in blocks if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"].startswith("approval.decide.reject"))
+    reject = next(
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("approval.decide.reject")
+    )
     await bot.slack_click({**reject, "block_id": "b", "action_ts": "1"}, user="UHEAD", channel="DHEAD")
     opened = await eventually(lambda: bot.slack.method_calls("views.open"), limit=10)
     view = json.loads(opened[-1]["view"]) if isinstance(opened[-1]["view"], str) else opened[-1]["view"]
@@ -84,11 +95,27 @@ async def test_reject_on_slack_asks_reason_in_modal_and_tells_requester(bot: Bot
     assert (await bot.container.services.erp.get_approval(item["id"])).status == "pending"  # nothing yet
     input_block = next(b for b in view["blocks"] if b["type"] == "input")
     submission = {
-        "type": "view_submission", "user": {"id": "UHEAD", "team_id": "T1"}, "team": {"id": "T1"},
-        "view": {**view, "id": "V1", "state": {"values": {input_block["block_id"]: {
-            input_block["element"]["action_id"]: {"type": "plain_text_input", "value": "예산 초과 <!here>"}}}}},
+        "type": "view_submission",
+        "user": {"id": "UHEAD", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "view": {
+            **view,
+            "id": "V1",
+            "state": {
+                "values": {
+                    input_block["block_id"]: {
+                        input_block["element"]["action_id"]: {
+                            "type": "plain_text_input",
+                            "value": "예산 초과 <!here>",
+                        }
+                    }
+                }
+            },
+        },
     }
-    await bot.slack_post(urllib.parse.urlencode({"payload": json.dumps(submission)}), "application/x-www-form-urlencoded")
+    await bot.slack_post(
+        urllib.parse.urlencode({"payload": json.dumps(submission)}), "application/x-www-form-urlencoded"
+    )
     for _ in range(200):
         final = await bot.container.services.erp.get_approval(item["id"])
         if final.status == "rejected":
@@ -96,7 +123,9 @@ async def test_reject_on_slack_asks_reason_in_modal_and_tells_requester(bot: Bot
         await asyncio.sleep(0.05)
     assert final.status == "rejected"
     assert any(s.comment == "예산 초과 <!here>" for s in final.steps)
-    told = await eventually(lambda: [p for p in _slack_posts_about(bot, item["id"]) if p["channel"] == "DUREQ"], limit=10)
+    told = await eventually(
+        lambda: [p for p in _slack_posts_about(bot, item["id"]) if p["channel"] == "DUREQ"], limit=10
+    )
     text = json.dumps(told[-1], ensure_ascii=False)
     assert "예산 초과" in text and "<!here>" not in text  # escaped for Slack
 
@@ -117,18 +146,39 @@ async def test_stale_card_click_answers_with_current_state(bot: BotHarness) -> N
 
 async def test_webhook_with_bad_signature_is_refused(bot: BotHarness) -> None:
     await link_teams(bot, "29:head", TEAM_HEAD)
-    body = json.dumps({"event_id": "e1", "type": "approval.created", "item_id": "EX-2026-0001", "version": 1,
-                       "occurred_at": "2026-11-21T00:00:00Z"}).encode()
+    body = json.dumps(
+        {
+            "event_id": "e1",
+            "type": "approval.created",
+            "item_id": "EX-2026-0001",
+            "version": 1,
+            "occurred_at": "2026-11-21T00:00:00Z",
+        }
+    ).encode()
     ts = int(time.time())
-    bad = await bot.client.post("/erp/webhook", data=body, headers={
-        "X-ERP-Timestamp": str(ts), "X-ERP-Signature": sign_webhook("wrong-secret", ts, body)})
-    stale = await bot.client.post("/erp/webhook", data=body, headers={
-        "X-ERP-Timestamp": str(ts - 900),
-        "X-ERP-Signature": sign_webhook(bot.container.backends.erp_webhook_secret, ts - 900, body)})
+    bad = await bot.client.post(
+        "/erp/webhook",
+        data=body,
+        headers={"X-ERP-Timestamp": str(ts), "X-ERP-Signature": sign_webhook("wrong-secret", ts, body)},
+    )
+    stale = await bot.client.post(
+        "/erp/webhook",
+        data=body,
+        headers={
+            "X-ERP-Timestamp": str(ts - 900),
+            "X-ERP-Signature": sign_webhook(bot.container.backends.erp_webhook_secret, ts - 900, body),
+        },
+    )
     unsigned = await bot.client.post("/erp/webhook", data=body)
     assert (bad.status, stale.status, unsigned.status) == (401, 401, 401)
-    good = await bot.client.post("/erp/webhook", data=body, headers={
-        "X-ERP-Timestamp": str(ts), "X-ERP-Signature": sign_webhook(bot.container.backends.erp_webhook_secret, ts, body)})
+    good = await bot.client.post(
+        "/erp/webhook",
+        data=body,
+        headers={
+            "X-ERP-Timestamp": str(ts),
+            "X-ERP-Signature": sign_webhook(bot.container.backends.erp_webhook_secret, ts, body),
+        },
+    )
     assert good.status == 202
 
 
@@ -137,12 +187,21 @@ async def test_refresh_gives_buttons_only_to_the_approver(bot: BotHarness) -> No
     await link_teams(bot, "29:other", SAL1_MEMBER)
     item = await create_item(bot, REQUESTER, 100_000)
     mine = await (await bot.teams_execute("approval.refresh", {"item": item["id"]}, **HEAD_DM)).json()
-    theirs = await (await bot.teams_execute("approval.refresh", {"item": item["id"]},
-                                            **{"from": {"id": "29:other", "name": "x"}})).json()
+    theirs = await (
+        await bot.teams_execute(
+            "approval.refresh", {"item": item["id"]}, **{"from": {"id": "29:other", "name": "x"}}
+        )
+    ).json()
     validate_adaptive_card(mine["value"])
     validate_adaptive_card(theirs["value"])
-    assert "approval.decide.approve" in json.dumps(mine) and "approval.decide.approve" not in json.dumps(theirs)
-    viewed = [r for r in await bot.container.services.audit.list(item_id=item["id"]) if r.event == AuditEvent.CARD_VIEWED]
+    assert "approval.decide.approve" in json.dumps(mine) and "approval.decide.approve" not in json.dumps(
+        theirs
+    )
+    viewed = [
+        r
+        for r in await bot.container.services.audit.list(item_id=item["id"])
+        if r.event == AuditEvent.CARD_VIEWED
+    ]
     assert {r.actor_employee_no for r in viewed} == {TEAM_HEAD, SAL1_MEMBER}
 
 
@@ -171,8 +230,11 @@ async def test_delegate_sets_absence_and_acting_approver_gets_cards(bot: BotHarn
     assert head.absence is not None and head.absence.acting_employee_no == ACTING
     item = await create_item(bot, REQUESTER, 100_000)
     posts = await eventually(
-        lambda: [p for p in bot.slack.method_calls("chat.postMessage")
-                 if item["id"] in json.dumps(p, ensure_ascii=False) and "대결" in json.dumps(p, ensure_ascii=False)],
+        lambda: [
+            p
+            for p in bot.slack.method_calls("chat.postMessage")
+            if item["id"] in json.dumps(p, ensure_ascii=False) and "대결" in json.dumps(p, ensure_ascii=False)
+        ],
         limit=10,
     )
     assert posts

@@ -27,9 +27,14 @@ async def link_teams(bot: BotHarness, user_id: str, employee_no: str, locale: st
     services = bot.container.services
     await services.identities.remember(Caller(Platform.TEAMS, user_id, "tenant-1", "x", "", "", locale[:2]))
     await services.identities.link(Platform.TEAMS, "tenant-1", user_id, employee_no, "manual")
-    await bot.teams_message("ping", **{"from": {"id": user_id, "name": "x"}, "locale": locale,
-                                       "conversation": {"id": f"a:dm-{user_id}", "conversationType": "personal",
-                                                        "tenantId": "tenant-1"}})
+    await bot.teams_message(
+        "ping",
+        **{
+            "from": {"id": user_id, "name": "x"},
+            "locale": locale,
+            "conversation": {"id": f"a:dm-{user_id}", "conversationType": "personal", "tenantId": "tenant-1"},
+        },
+    )
 
 
 async def link_slack(bot: BotHarness, user_id: str, employee_no: str) -> None:
@@ -40,20 +45,32 @@ async def link_slack(bot: BotHarness, user_id: str, employee_no: str) -> None:
 
 async def create_item(bot: BotHarness, requester: str, amount: int, kind: str = "expense") -> dict[str, Any]:
     backends = bot.container.backends
-    async with httpx.AsyncClient(base_url=backends.demo_erp_url, headers={"X-API-Key": backends.demo_erp_api_key}) as http:
-        response = await http.post("/v1/approvals", json={
-            "type": kind, "title": "고객 접대비 <!channel> *정산*", "requester_employee_no": requester,
-            "amount": amount, "currency": "KRW",
-            "lines": [{"description": "식대", "quantity": 1, "unit_price": amount, "amount": amount}],
-        })
+    async with httpx.AsyncClient(
+        base_url=backends.demo_erp_url, headers={"X-API-Key": backends.demo_erp_api_key}
+    ) as http:
+        response = await http.post(
+            "/v1/approvals",
+            json={
+                "type": kind,
+                "title": "고객 접대비 <!channel> *정산*",
+                "requester_employee_no": requester,
+                "amount": amount,
+                "currency": "KRW",
+                "lines": [{"description": "식대", "quantity": 1, "unit_price": amount, "amount": amount}],
+            },
+        )
         response.raise_for_status()
         return dict(response.json())
 
 
 def teams_cards_to(bot: BotHarness, conversation_id: str, item_id: str) -> list[dict[str, Any]]:
     """Cards about one item posted into a conversation (the poller may send others for seeded items)."""
-    cards = [a["content"] for c in bot.connector.calls if c.method == "POST" and conversation_id in c.path
-             for a in c.body.get("attachments") or []]
+    cards = [
+        a["content"]
+        for c in bot.connector.calls
+        if c.method == "POST" and conversation_id in c.path
+        for a in c.body.get("attachments") or []
+    ]
     return [card for card in cards if item_id in json.dumps(card, ensure_ascii=False)]
 
 
@@ -79,8 +96,14 @@ async def test_whole_journey_on_teams_and_slack(bot: BotHarness) -> None:
     assert item["id"] in text and "2,000,000원" in text and "<!channel>" in text  # shown literally
     verb, data = execute_data(card, "approval.decide.approve")
 
-    response = await bot.teams_execute(verb, data, **{"from": {"id": "29:head", "name": "류수아"},
-                                                       "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"}})
+    response = await bot.teams_execute(
+        verb,
+        data,
+        **{
+            "from": {"id": "29:head", "name": "류수아"},
+            "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"},
+        },
+    )
     body = await response.json()
     assert response.status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     validate_adaptive_card(body["value"])
@@ -88,18 +111,39 @@ async def test_whole_journey_on_teams_and_slack(bot: BotHarness) -> None:
     # the next approver (전결 by amount at division level) gets a card
     next_cards = await eventually(lambda: teams_cards_to(bot, "a:dm-29:division", item["id"]), limit=10)
     verb, data = execute_data(next_cards[-1], "approval.decide.approve")
-    await bot.teams_execute(verb, data, **{"from": {"id": "29:division", "name": "본부장"},
-                                           "conversation": {"id": "a:dm-29:division", "conversationType": "personal", "tenantId": "tenant-1"}})
+    await bot.teams_execute(
+        verb,
+        data,
+        **{
+            "from": {"id": "29:division", "name": "본부장"},
+            "conversation": {
+                "id": "a:dm-29:division",
+                "conversationType": "personal",
+                "tenantId": "tenant-1",
+            },
+        },
+    )
 
     final = await bot.container.services.erp.get_approval(item["id"])
     assert final.status == "approved"
     # the requester hears about it on Slack
-    posts = await eventually(lambda: [p for p in bot.slack.method_calls("chat.postMessage") if item["id"] in json.dumps(p, ensure_ascii=False) and "승인" in json.dumps(p, ensure_ascii=False)], limit=10)
+    posts = await eventually(
+        lambda: [
+            p
+            for p in bot.slack.method_calls("chat.postMessage")
+            if item["id"] in json.dumps(p, ensure_ascii=False) and "승인" in json.dumps(p, ensure_ascii=False)
+        ],
+        limit=10,
+    )
     assert posts
     blocks = posts[-1]["blocks"]
-    validate_block_kit({"text": posts[-1]["text"], "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks})
+    validate_block_kit(
+        {"text": posts[-1]["text"], "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks}
+    )
     # the first approver's card was updated for everyone
-    updates = await eventually(lambda: [c for c in bot.connector.updates() if "a:dm-29:head" in c.path], limit=10)
+    updates = await eventually(
+        lambda: [c for c in bot.connector.updates() if "a:dm-29:head" in c.path], limit=10
+    )
     assert updates
 
 
@@ -108,8 +152,10 @@ async def test_fifty_concurrent_clicks_make_one_decision(bot: BotHarness) -> Non
     item = await create_item(bot, REQUESTER, 100_000)  # team head decides finally (전결)
     cards = await eventually(lambda: teams_cards_to(bot, "a:dm-29:head", item["id"]), limit=10)
     verb, data = execute_data(cards[-1], "approval.decide.approve")
-    sender = {"from": {"id": "29:head", "name": "류수아"},
-              "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"}}
+    sender = {
+        "from": {"id": "29:head", "name": "류수아"},
+        "conversation": {"id": "a:dm-29:head", "conversationType": "personal", "tenantId": "tenant-1"},
+    }
     responses = await asyncio.gather(*(bot.teams_execute(verb, data, **sender) for _ in range(50)))
     assert all(r.status == 200 for r in responses)
     final = await bot.container.services.erp.get_approval(item["id"])
@@ -135,10 +181,23 @@ async def test_non_approver_click_changes_nothing(bot: BotHarness) -> None:
 async def test_acting_approver_decides_for_absent_head(bot: BotHarness) -> None:
     await link_slack(bot, "UACT", ACTING)
     item = await create_item(bot, SAL1_MEMBER, 300_000)  # 박시우 (away) decides finally; 이지윤 acts
-    posts = await eventually(lambda: [p for p in bot.slack.method_calls("chat.postMessage") if item["id"] in json.dumps(p, ensure_ascii=False)], limit=10)
+    posts = await eventually(
+        lambda: [
+            p
+            for p in bot.slack.method_calls("chat.postMessage")
+            if item["id"] in json.dumps(p, ensure_ascii=False)
+        ],
+        limit=10,
+    )
     blocks = json.loads(posts[-1]["blocks"]) if isinstance(posts[-1]["blocks"], str) else posts[-1]["blocks"]
     assert "대결" in json.dumps(blocks, ensure_ascii=False)
-    button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"].startswith("approval.decide.approve"))
+    button = next(
+        e
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("approval.decide.approve")
+    )
     await bot.slack_click({**button, "block_id": "b", "action_ts": "1"}, user="UACT", channel="DUACT")
     for _ in range(100):
         final = await bot.container.services.erp.get_approval(item["id"])

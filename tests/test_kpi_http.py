@@ -20,8 +20,14 @@ async def test_kpi_sales_this_month_on_slack_and_teams(bot: BotHarness) -> None:
     assert "매출" in text and ("원" in text or "억" in text)
 
     await link_teams(bot, "29:ceo", CEO)
-    await bot.teams_message("kpi sales this-month", locale="en-US", **{"from": {"id": "29:ceo", "name": "CEO"},
-                            "conversation": {"id": "a:dm-29:ceo", "conversationType": "personal", "tenantId": "tenant-1"}})
+    await bot.teams_message(
+        "kpi sales this-month",
+        locale="en-US",
+        **{
+            "from": {"id": "29:ceo", "name": "CEO"},
+            "conversation": {"id": "a:dm-29:ceo", "conversationType": "personal", "tenantId": "tenant-1"},
+        },
+    )
     activity = bot.connector.activities()[-1]
     card = activity["attachments"][0]["content"]
     validate_adaptive_card(card)

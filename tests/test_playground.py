@@ -402,7 +402,9 @@ async def test_slack_tab_is_off_for_a_real_slack(serve_playground: ServeFactory)
     assert refused.status == 409
 
 
-async def test_a_picked_employee_is_linked_and_gets_proactive_approval_cards(serve_playground: ServeFactory) -> None:
+async def test_a_picked_employee_is_linked_and_gets_proactive_approval_cards(
+    serve_playground: ServeFactory,
+) -> None:
     """Through the playground's own connector: the roster gives the email, the bot links the employee,
     and a new approval for them arrives in the page like any proactive message."""
     server = await serve_playground()
@@ -412,10 +414,20 @@ async def test_a_picked_employee_is_linked_and_gets_proactive_approval_cards(ser
     assert "2009002" in json.dumps(said_and_answer[-1], ensure_ascii=False), "linked by email"
     container = server.app[CONTAINER]
     backends = container.backends
-    async with httpx.AsyncClient(base_url=backends.demo_erp_url, headers={"X-API-Key": backends.demo_erp_api_key}) as http:
-        created = (await http.post("/v1/approvals", json={
-            "type": "expense", "title": "플레이그라운드 경비", "requester_employee_no": "2015003", "amount": 50000,
-        })).json()
+    async with httpx.AsyncClient(
+        base_url=backends.demo_erp_url, headers={"X-API-Key": backends.demo_erp_api_key}
+    ) as http:
+        created = (
+            await http.post(
+                "/v1/approvals",
+                json={
+                    "type": "expense",
+                    "title": "플레이그라운드 경비",
+                    "requester_employee_no": "2015003",
+                    "amount": 50000,
+                },
+            )
+        ).json()
 
     async def arrived() -> bool:
         return created["id"] in json.dumps(await history(server, "teams", head), ensure_ascii=False)

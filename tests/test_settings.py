@@ -87,7 +87,10 @@ def test_demo_reseed_command_writes_both_demo_databases(tmp_path: Path) -> None:
     env_file.write_text(f"ERP_DEMO_DB={tmp_path}/erp.db\nDOORAY_DEMO_DB={tmp_path}/gw.db\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--env-file", str(env_file), "demo", "reseed"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     import sqlite3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands.features import approvals, basics, kpi, link
+from commands.features import approvals, basics, kpi, link, nudges
 from commands.registry import Registry
 
 
@@ -13,4 +13,5 @@ def build_registry() -> Registry:
     link.register(registry)
     approvals.register(registry)
     kpi.register(registry)
+    nudges.register(registry)
     return registry

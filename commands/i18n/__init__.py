@@ -15,6 +15,7 @@ from commands.i18n import erp as _erp
 from commands.i18n import kpi as _kpi
 from commands.i18n import link as _link
 from commands.i18n import manifests as _manifests
+from commands.i18n import nudges as _nudges
 from commands.i18n import playground as _playground
 from commands.i18n import render as _render
 from commands.i18n import slack as _slack
@@ -32,6 +33,7 @@ _MODULES: tuple[Mapping[str, Mapping[str, str]], ...] = (
     _playground.MESSAGES,
     _kpi.MESSAGES,
     _approvals.MESSAGES,
+    _nudges.MESSAGES,
 )
 
 

@@ -7,6 +7,7 @@ outcome. A `delivery_key` makes enqueueing idempotent: the same key twice is one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -64,6 +65,7 @@ class OutboundMessage:
     update_of: MessageRef | str | None = None  # a delivered message, or the delivery key that posts it
     locale: str = "ko"
     not_before: datetime | None = None
+    tenant_id: str = ""  # the target's tenant/workspace, so busy tenants can be skipped when claiming
 
     def __post_init__(self) -> None:
         if not self.delivery_key or len(self.delivery_key) > 255:
@@ -80,12 +82,14 @@ class OutboundMessage:
         """Post into a known conversation (channel, group chat or 1:1)."""
         if target.id is None:
             raise ValueError("the target must be stored first")
-        return cls(key, target.platform, reply, target_id=target.id, locale=locale)
+        return cls(
+            key, target.platform, reply, target_id=target.id, locale=locale, tenant_id=target.tenant_id
+        )
 
     @classmethod
     def to_person(cls, person: Person, reply: Reply, *, key: str, locale: str = "ko") -> OutboundMessage:
         """Post 1:1 to a person, opening the conversation if the bot never talked to them."""
-        return cls(key, person.platform, reply, person=person, locale=locale)
+        return cls(key, person.platform, reply, person=person, locale=locale, tenant_id=person.tenant_id)
 
     @classmethod
     def update(
@@ -213,9 +217,19 @@ class OutboxRepository(Protocol):
 
     async def by_key(self, delivery_key: str) -> Delivery | None: ...
 
-    async def claim(self, worker_id: str, now: datetime, lease: float, limit: int) -> list[Delivery]:
+    async def claim(
+        self,
+        worker_id: str,
+        now: datetime,
+        lease: float,
+        limit: int,
+        *,
+        skip_tenants: Sequence[tuple[Platform, str]] = (),
+        per_tenant: int | None = None,
+    ) -> list[Delivery]:
         """Lease up to `limit` due rows, each the oldest unfinished row of its conversation, with their
-        targets loaded; rows whose lease ran out are claimable again."""
+        targets loaded; rows whose lease ran out are claimable again. Rows of `skip_tenants` (whose
+        rate limit is booked up for now) are left for later, and no tenant gets more than `per_tenant`."""
         ...
 
     async def mark_sent(self, row_id: int, message_id: str, now: datetime) -> None: ...

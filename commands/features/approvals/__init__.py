@@ -18,10 +18,20 @@ __all__ = ["ApprovalSync", "register"]
 
 def register(registry: Registry) -> None:
     registry.command(
-        "approvals", cmds.approvals, example="approvals", aliases=("결재", "approval"), slash=True, needs=NEEDS
+        "approvals",
+        cmds.approvals,
+        example="approvals",
+        aliases=("결재", "approval"),
+        slash=True,
+        needs=NEEDS,
     )
-    registry.command("delegate", cmds.delegate, example="delegate 2014001 2026-12-01 2026-12-05",
-                     aliases=("대결",), needs=NEEDS)
+    registry.command(
+        "delegate",
+        cmds.delegate,
+        example="delegate 2014001 2026-12-01 2026-12-05",
+        aliases=("대결",),
+        needs=NEEDS,
+    )
     for action in DecisionAction:
         registry.action(f"{DECIDE}.{action.value}", partial(decide, action), needs=NEEDS)
     registry.action(REFRESH, refresh, needs=NEEDS)

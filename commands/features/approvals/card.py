@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from commands.cards import Actions, Button, Card, Divider, Element, Fact, Facts, Header, Style, Text, TextInput, Tone
+from commands.cards import (
+    Actions,
+    Button,
+    Card,
+    Divider,
+    Element,
+    Fact,
+    Facts,
+    Header,
+    Style,
+    Text,
+    TextInput,
+    Tone,
+)
 from commands.features.approvals.labels import (
     action_label,
     local_time,
@@ -39,8 +52,12 @@ class Viewer(StrEnum):
 
 def reason_input(locale: str) -> TextInput:
     return TextInput(
-        "reason", t(locale, "approval.reason"), t(locale, "approval.reason_placeholder"), multiline=True,
-        required=True, max_length=500,
+        "reason",
+        t(locale, "approval.reason"),
+        t(locale, "approval.reason_placeholder"),
+        multiline=True,
+        required=True,
+        max_length=500,
     )
 
 
@@ -129,7 +146,10 @@ def _attachments(item: ApprovalItem, locale: str) -> list[Element]:
     if not item.attachments:
         return []
     links = "\n".join(f"[{_link_label(a.name)}]({a.url})" for a in item.attachments[:5])
-    return [Text(t(locale, "approval.attachments"), size="small", tone=Tone.SUBTLE), Text(links, markdown=True)]
+    return [
+        Text(t(locale, "approval.attachments"), size="small", tone=Tone.SUBTLE),
+        Text(links, markdown=True),
+    ]
 
 
 def _link_label(name: str) -> str:
@@ -139,9 +159,14 @@ def _link_label(name: str) -> str:
 def _buttons(item: ApprovalItem, locale: str, viewer: Viewer) -> tuple[Button, ...]:
     buttons: list[Button] = []
     step = item.current_step
-    if viewer in (Viewer.APPROVER, Viewer.ACTING) and step is not None and item.status in (
-        ApprovalStatus.PENDING,
-        ApprovalStatus.ON_HOLD,
+    if (
+        viewer in (Viewer.APPROVER, Viewer.ACTING)
+        and step is not None
+        and item.status
+        in (
+            ApprovalStatus.PENDING,
+            ApprovalStatus.ON_HOLD,
+        )
     ):
         values = {"item": item.id, "v": str(item.version)}
         styles = {DecisionAction.APPROVE: Style.PRIMARY, DecisionAction.REJECT: Style.DANGER}

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from commands.cards import Actions, Button, Card, Divider, Element, Fact, Facts, Header, Reply, Style, Text, Tone
+from commands.cards import (
+    Actions,
+    Button,
+    Card,
+    Divider,
+    Element,
+    Fact,
+    Facts,
+    Header,
+    Reply,
+    Style,
+    Text,
+    Tone,
+)
 from commands.context import ActionContext, ActionResult, CommandContext, require_employee
 from commands.errors import Forbidden, NotFound, UserInputError
 from commands.features.approvals.card import SHOW, Viewer, approval_card, decided_line
@@ -53,7 +66,9 @@ async def _list_card(ctx: CommandContext | ActionContext, employee_no: str, curs
         elements.append(Divider())
         elements.append(Text(f"[{type_label(ctx.locale, item.type)}] {item.title}"))
         elements.append(Facts(_list_facts(ctx, item)))
-        elements.append(Actions((Button(ctx.t("approval.button.show"), SHOW, {"item": item.id}, Style.PRIMARY),)))
+        elements.append(
+            Actions((Button(ctx.t("approval.button.show"), SHOW, {"item": item.id}, Style.PRIMARY),))
+        )
     if page.next_cursor:
         elements.append(Actions((Button(ctx.t("approval.button.more"), MORE, {"cursor": page.next_cursor}),)))
     return Card(summary=title, elements=tuple(elements))
@@ -123,13 +138,22 @@ async def delegate(ctx: CommandContext) -> Reply:
     caller = ctx.invocation.caller
     await ctx.services.audit.append(
         AuditRecord(
-            event=AuditEvent.ABSENCE_SET, item_id="-", at=ctx.services.clock.now(), actor_employee_no=employee_no,
-            platform=caller.platform.value, platform_user_id=caller.user_id, tenant_id=caller.tenant_id,
-            on_behalf_of=acting.employee_no, detail={"start": start.isoformat(), "end": end.isoformat()},
+            event=AuditEvent.ABSENCE_SET,
+            item_id="-",
+            at=ctx.services.clock.now(),
+            actor_employee_no=employee_no,
+            platform=caller.platform.value,
+            platform_user_id=caller.user_id,
+            tenant_id=caller.tenant_id,
+            on_behalf_of=acting.employee_no,
+            detail={"start": start.isoformat(), "end": end.isoformat()},
         )
     )
     text = ctx.t(
-        "delegate.done", name=acting.name, employee_no=acting.employee_no, start=start.isoformat(),
+        "delegate.done",
+        name=acting.name,
+        employee_no=acting.employee_no,
+        start=start.isoformat(),
         end=end.isoformat(),
     )
     return Reply.of(Card(summary=text, elements=(Text(text, tone=Tone.GOOD),)), ephemeral=True)

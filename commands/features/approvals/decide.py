@@ -67,20 +67,41 @@ async def decide(action: DecisionAction, ctx: ActionContext) -> ActionResult:
     key = idempotency_key(item.id, item.version, granted.step.seq, employee_no, action.value)
     try:
         updated = await services.erp.decide(
-            item.id, action, actor_no=employee_no, comment=reason, expected_version=item.version,
-            idempotency_key=key, on_behalf_of=granted.on_behalf_of or None,
+            item.id,
+            action,
+            actor_no=employee_no,
+            comment=reason,
+            expected_version=item.version,
+            idempotency_key=key,
+            on_behalf_of=granted.on_behalf_of or None,
         )
     except UpstreamUnavailable:
-        return await _queue(ctx, action, item.id, employee_no, reason, card_version=str(item.version), key=key,
-                            on_behalf_of=granted.on_behalf_of)
+        return await _queue(
+            ctx,
+            action,
+            item.id,
+            employee_no,
+            reason,
+            card_version=str(item.version),
+            key=key,
+            on_behalf_of=granted.on_behalf_of,
+        )
     except (AlreadyDecided, ItemChanged, NotYourStep) as exc:
         await _audit(ctx, AuditEvent.DECISION_REFUSED, item.id, employee_no, action, type(exc).__name__)
         current = await services.erp.get_approval(item.id)
         return ActionResult(update=_status_card(ctx, current), notice=ctx.t("approval.stale"))
     except ReasonRequired:
         return ActionResult(notice=ctx.t("erp.reason_required"), ask=(reason_input(ctx.locale),))
-    await _audit(ctx, AuditEvent.DECIDED, item.id, employee_no, action, updated.status.value,
-                 on_behalf_of=granted.on_behalf_of, key=key)
+    await _audit(
+        ctx,
+        AuditEvent.DECIDED,
+        item.id,
+        employee_no,
+        action,
+        updated.status.value,
+        on_behalf_of=granted.on_behalf_of,
+        key=key,
+    )
     await ApprovalSync(services).sync(updated)
     return ActionResult(
         update=_status_card(ctx, updated),
@@ -89,8 +110,15 @@ async def decide(action: DecisionAction, ctx: ActionContext) -> ActionResult:
 
 
 async def _queue(
-    ctx: ActionContext, action: DecisionAction, item_id: str, employee_no: str, reason: str, *,
-    card_version: str, key: str = "", on_behalf_of: str = "",
+    ctx: ActionContext,
+    action: DecisionAction,
+    item_id: str,
+    employee_no: str,
+    reason: str,
+    *,
+    card_version: str,
+    key: str = "",
+    on_behalf_of: str = "",
 ) -> ActionResult:
     """The ERP is down: keep the decision and send it later. The ERP re-checks step and version then."""
     assert ctx.services.decisions
@@ -100,9 +128,16 @@ async def _queue(
     key = key or idempotency_key(item_id, int(card_version), -1, employee_no, action.value)
     await ctx.services.decisions.add(
         QueuedDecision(
-            idempotency_key=key, item_id=item_id, action=action.value, actor_employee_no=employee_no,
-            expected_version=int(card_version), comment=reason, on_behalf_of=on_behalf_of,
-            platform=caller.platform.value, platform_user_id=caller.user_id, tenant_id=caller.tenant_id,
+            idempotency_key=key,
+            item_id=item_id,
+            action=action.value,
+            actor_employee_no=employee_no,
+            expected_version=int(card_version),
+            comment=reason,
+            on_behalf_of=on_behalf_of,
+            platform=caller.platform.value,
+            platform_user_id=caller.user_id,
+            tenant_id=caller.tenant_id,
             locale=ctx.locale,
         )
     )
@@ -118,16 +153,30 @@ def _status_card(ctx: ActionContext, item: ApprovalItem) -> Card:
 
 
 async def _audit(
-    ctx: ActionContext, event: AuditEvent, item_id: str, employee_no: str, action: DecisionAction,
-    outcome: str, *, on_behalf_of: str = "", key: str = "",
+    ctx: ActionContext,
+    event: AuditEvent,
+    item_id: str,
+    employee_no: str,
+    action: DecisionAction,
+    outcome: str,
+    *,
+    on_behalf_of: str = "",
+    key: str = "",
 ) -> None:
     assert ctx.services.audit
     caller = ctx.invocation.caller
     await ctx.services.audit.append(
         AuditRecord(
-            event=event, item_id=item_id, at=ctx.services.clock.now(), actor_employee_no=employee_no,
-            platform=caller.platform.value, platform_user_id=caller.user_id, tenant_id=caller.tenant_id,
-            action=action.value, outcome=outcome, on_behalf_of=on_behalf_of,
+            event=event,
+            item_id=item_id,
+            at=ctx.services.clock.now(),
+            actor_employee_no=employee_no,
+            platform=caller.platform.value,
+            platform_user_id=caller.user_id,
+            tenant_id=caller.tenant_id,
+            action=action.value,
+            outcome=outcome,
+            on_behalf_of=on_behalf_of,
             detail={"idempotency_key": key} if key else {},
         )
     )
@@ -147,15 +196,25 @@ async def refresh(ctx: ActionContext) -> ActionResult:
             acting_for = granted.step.approver.name if granted.on_behalf_of else ""
         await services.audit.append(
             AuditRecord(
-                event=AuditEvent.CARD_VIEWED, item_id=item.id, at=services.clock.now(),
-                actor_employee_no=ctx.employee_no, platform=ctx.invocation.caller.platform.value,
-                platform_user_id=ctx.invocation.caller.user_id, tenant_id=ctx.invocation.caller.tenant_id,
+                event=AuditEvent.CARD_VIEWED,
+                item_id=item.id,
+                at=services.clock.now(),
+                actor_employee_no=ctx.employee_no,
+                platform=ctx.invocation.caller.platform.value,
+                platform_user_id=ctx.invocation.caller.user_id,
+                tenant_id=ctx.invocation.caller.tenant_id,
                 outcome=viewer.value,
             )
         )
     banner = decided_line(item, ctx.locale, services.timezone) if viewer is Viewer.STATUS else ""
     refresh_ids = (ctx.invocation.caller.user_id,) if viewer is not Viewer.STATUS else ()
-    card = approval_card(item, ctx.locale, services.timezone, viewer, acting_for=acting_for, banner=banner,
-                         refresh_user_ids=refresh_ids)
+    card = approval_card(
+        item,
+        ctx.locale,
+        services.timezone,
+        viewer,
+        acting_for=acting_for,
+        banner=banner,
+        refresh_user_ids=refresh_ids,
+    )
     return ActionResult(update=card)
-

@@ -13,7 +13,13 @@ from loguru import logger
 
 from commands.cards import Card, Reply, Text, Tone
 from commands.features.approvals.card import Viewer, approval_card, decided_line
-from commands.features.approvals.people import DECIDING_KINDS, INFORMED_KINDS, Contact, acting_approver, contacts
+from commands.features.approvals.people import (
+    DECIDING_KINDS,
+    INFORMED_KINDS,
+    Contact,
+    acting_approver,
+    contacts,
+)
 from commands.i18n import t
 from commands.invocation import Platform
 from commands.ports.audit import AuditEvent, AuditLog, AuditRecord
@@ -49,7 +55,9 @@ class ApprovalSync:
             if item.status is ApprovalStatus.PENDING:
                 for step in item.steps:
                     if step.kind in INFORMED_KINDS:
-                        sent_now |= await self._post_cards(item, step.approver.employee_no, Viewer.CC, "", "cc")
+                        sent_now |= await self._post_cards(
+                            item, step.approver.employee_no, Viewer.CC, "", "cc"
+                        )
         await self._refresh_earlier_cards(item, deciders, sent_now)
         if item.status in (*_CLOSED, ApprovalStatus.ON_HOLD):
             sent_now |= await self._tell_requester(item)
@@ -74,7 +82,9 @@ class ApprovalSync:
         for contact in await contacts(self._services.identities, employee_no):
             key = f"approval:{item.id}:{slot}:{employee_no}:{contact.platform.value}"
             card = self._card(item, contact, viewer, acting_for)
-            message = OutboundMessage.to_person(contact.person, Reply.of(card), key=key, locale=self._locale(contact))
+            message = OutboundMessage.to_person(
+                contact.person, Reply.of(card), key=key, locale=self._locale(contact)
+            )
             if await self._outbox.enqueue(message):
                 sent.add(key)
                 await self._record(item, contact, employee_no, key, viewer)
@@ -95,16 +105,23 @@ class ApprovalSync:
             )
             if contact_user is None:
                 continue
-            contact = Contact(Person(contact_user.platform, contact_user.tenant_id, contact_user.user_id), contact_user)
+            contact = Contact(
+                Person(contact_user.platform, contact_user.tenant_id, contact_user.user_id), contact_user
+            )
             card = self._card(item, contact, viewer, acting_for)
             update = OutboundMessage.update(
-                key, Reply.of(card), key=f"{key}:v{item.version}", platform=contact.platform,
+                key,
+                Reply.of(card),
+                key=f"{key}:v{item.version}",
+                platform=contact.platform,
                 locale=self._locale(contact),
             )
             await self._outbox.enqueue(update)
 
     async def _tell_requester(self, item: ApprovalItem) -> set[str]:
-        reason = next((s.comment for s in item.steps if s.state in (StepState.REJECTED, StepState.ON_HOLD)), "")
+        reason = next(
+            (s.comment for s in item.steps if s.state in (StepState.REJECTED, StepState.ON_HOLD)), ""
+        )
         sent: set[str] = set()
         for contact in await contacts(self._services.identities, item.requester.employee_no):
             locale = self._locale(contact)
@@ -116,7 +133,9 @@ class ApprovalSync:
             note = Card(summary=text, elements=(Text(text, tone=tone),))
             key = f"approval:{item.id}:outcome:{item.status.value}:v{item.version}:{contact.platform.value}"
             reply = Reply(text=text, cards=(note, card))
-            if await self._outbox.enqueue(OutboundMessage.to_person(contact.person, reply, key=key, locale=locale)):
+            if await self._outbox.enqueue(
+                OutboundMessage.to_person(contact.person, reply, key=key, locale=locale)
+            ):
                 sent.add(key)
                 await self._record(item, contact, item.requester.employee_no, key, Viewer.STATUS)
         return sent
@@ -128,14 +147,21 @@ class ApprovalSync:
             refresh = (contact.user.user_id,)
         banner = decided_line(item, locale, self._services.timezone) if viewer is Viewer.STATUS else ""
         return approval_card(
-            item, locale, self._services.timezone, viewer, acting_for=acting_for, banner=banner,
+            item,
+            locale,
+            self._services.timezone,
+            viewer,
+            acting_for=acting_for,
+            banner=banner,
             refresh_user_ids=refresh,
         )
 
     def _locale(self, contact: Contact) -> str:
         return contact.user.locale or self._services.default_locale
 
-    async def _record(self, item: ApprovalItem, contact: Contact, employee_no: str, key: str, viewer: Viewer) -> None:
+    async def _record(
+        self, item: ApprovalItem, contact: Contact, employee_no: str, key: str, viewer: Viewer
+    ) -> None:
         await self._audit.append(
             AuditRecord(
                 event=AuditEvent.CARD_SENT,
@@ -149,4 +175,11 @@ class ApprovalSync:
                 detail={"key": key, "viewer": viewer.value, "version": item.version},
             )
         )
-        logger.info("approval {} v{}: {} card for {} on {}", item.id, item.version, viewer, employee_no, contact.platform)
+        logger.info(
+            "approval {} v{}: {} card for {} on {}",
+            item.id,
+            item.version,
+            viewer,
+            employee_no,
+            contact.platform,
+        )
