@@ -26,6 +26,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_post("/api/messages", _teams)
     app.router.add_post("/slack/events", _slack)
     app.router.add_post("/erp/webhook", _erp_webhook)
+    app.router.add_post("/dooray/webhook", _dooray_webhook)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     setup_playground(app, settings, lambda a: a[CONTAINER], settings.playground)
@@ -66,6 +67,14 @@ async def _erp_webhook(request: web.Request) -> web.StreamResponse:
     if webhook is None:
         return web.json_response({"error": "not configured"}, status=404)
     return await webhook.handle(request)
+
+
+async def _dooray_webhook(request: web.Request) -> web.StreamResponse:
+    handler = request.app[CONTAINER].dooray_webhook
+    if handler is None:
+        return web.json_response({"error": "not configured"}, status=404)
+    response: web.StreamResponse = await handler(request)
+    return response
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from loguru import logger
+from pydantic import SecretStr
 
 from adapters.erp.auth import OAuthSettings
 from adapters.erp.client import HttpErpClient
@@ -121,7 +122,14 @@ async def _start_demo_groupware(settings: Settings, clock: Clock, backends: Back
     members = [(f"m{e.employee_no}", e.name, e.email) for e in employees if e.email]
     await asyncio.to_thread(_prepare_db, cfg.demo_db)
     await asyncio.to_thread(seed_groupware, cfg.demo_db, today=today, members=members or None, reset=False)
-    app = create_demo_groupware_app(cfg.demo_db, token=token, clock=clock, timezone=settings.core.timezone)
+    if not settings.nudges.dooray_webhook_token.get_secret_value():
+        # the demo's due-date webhooks need the endpoint's secret: one per process when none is set
+        settings.nudges.dooray_webhook_token = SecretStr(secrets.token_urlsafe(24))
+    hook_token = settings.nudges.dooray_webhook_token.get_secret_value()
+    webhook_url = f"http://127.0.0.1:{settings.core.port}/dooray/webhook?token={hook_token}"
+    app = create_demo_groupware_app(
+        cfg.demo_db, token=token, clock=clock, webhook_url=webhook_url, timezone=settings.core.timezone
+    )
     backends.demo_groupware_url = await _serve(app, cfg.demo_port, backends)
     project_ids = await asyncio.to_thread(_demo_projects, cfg.demo_db)
     source = DoorayTaskSource(

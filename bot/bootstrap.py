@@ -18,6 +18,7 @@ from bot.backends import Backends, start_backends
 from bot.background import build_scheduler, start_background
 from bot.delivery import DeliveryStack, SlackCredentials, TeamsCredentials, build_delivery
 from bot.kpi import install_kpi
+from bot.nudges import dooray_webhook_handler, ensure_nudge_jobs, install_nudges, nudge_job_kinds
 from bot.settings import Settings
 from bot.webhooks import ErpWebhook
 from commands.dispatch import Dispatcher
@@ -49,6 +50,7 @@ class Container:
     teams: TeamsEndpoint
     slack: SlackEndpoint | None = None
     erp_webhook: ErpWebhook | None = None
+    dooray_webhook: Any = None
     delivery: DeliveryStack | None = None
     scheduler: Scheduler | None = None
     decision_sender: DecisionSender | None = None
@@ -108,6 +110,10 @@ async def build_container(settings: Settings, *, clock: Clock | None = None) -> 
         container.erp_webhook = ErpWebhook(
             backends.erp_webhook_secret, clock, lambda item_id: ApprovalSync(services).item_changed(item_id)
         )
+        install_nudges(container)
+        container.job_kinds.update(nudge_job_kinds(container))
+        await ensure_nudge_jobs(container)
+        container.dooray_webhook = dooray_webhook_handler(container)
         await delivery.start()
         await start_background(container)
     except BaseException:

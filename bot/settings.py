@@ -18,6 +18,7 @@ from bot.settings_backends import DooraySettings, ErpSettings, LinkSettings, Pla
 from bot.settings_common import CsvList, split_csv
 from bot.settings_delivery import DeliverySettings
 from bot.settings_kpi import KpiSettings
+from bot.settings_nudges import NudgeSettings
 from bot.settings_playground import PlaygroundSettings
 from bot.settings_scheduler import SchedulerSettings
 from commands.errors import ConfigurationError
@@ -156,6 +157,7 @@ class Settings:
         self.scheduler: SchedulerSettings = build(SchedulerSettings, "scheduler")
         self.delivery: DeliverySettings = build(DeliverySettings, "delivery")
         self.kpi: KpiSettings = build(KpiSettings, "kpi")
+        self.nudges: NudgeSettings = build(NudgeSettings, "nudges")
         self.manifest: ManifestSettings = build(ManifestSettings, "manifest")
         self.playground: PlaygroundSettings = build(PlaygroundSettings, "playground")
 
@@ -171,6 +173,7 @@ class Settings:
             self.erp.webhook_secret,
             self.dooray.token,
             self.planner.client_secret,
+            self.nudges.dooray_webhook_token,
         ]
         return [v.get_secret_value() for v in values if v.get_secret_value()]
 
@@ -187,6 +190,7 @@ SETTINGS_GROUPS: tuple[type[BaseSettings], ...] = (
     SchedulerSettings,
     DeliverySettings,
     KpiSettings,
+    NudgeSettings,
     ManifestSettings,
     PlaygroundSettings,
 )

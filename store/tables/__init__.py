@@ -9,6 +9,12 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
+from store.tables import audit as audit  # audit_event (append-only)
+from store.tables import decisions as decisions  # decision_queue
+from store.tables import digests as digests  # digest_subscription
+from store.tables import jobs as jobs  # scheduled_job, job_run
+from store.tables import nudges as nudges  # nudge_sent, nudge_snooze, nudge_prefs, nudge_team, nudge_roundup
+from store.tables import outbox as outbox  # outbox (proactive delivery)
 from store.tables.identity import CHAT_USER, ChatUserRow
 from store.tables.target import TARGET, TargetRow
 
