@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from commands.errors import ConfigurationError
+from commands.errors import ChatOpsError, ConfigurationError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.manifests import add_manifest_commands
 
     add_manifest_commands(sub)
+    from bot.cli_outbox import add_outbox_commands
+
+    add_outbox_commands(sub)
     from bot.cli_demo import add_demo_commands
 
     add_demo_commands(sub)
@@ -80,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)
         return 2
+    except ChatOpsError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return code
