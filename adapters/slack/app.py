@@ -32,7 +32,7 @@ from commands.invocation import ActionInvocation, Caller
 from commands.ports.targets import TargetRepository
 from commands.registry import Registry
 
-ACK_BUDGET = 2.0
+ACK_BUDGET = 1.2  # seconds; leaves headroom under Slack's 3 s when the process is busy
 UMBRELLA = "/chatops"
 MODAL_CALLBACK = "chatops.inputs"
 
