@@ -119,7 +119,8 @@ class SlackListeners:
             )
             await client.views_open(trigger_id=text_field(body, "trigger_id", 500), view=view)
             return
-        await self._deliver(result, caller.locale, client, respond, body, conversation.id, message_ts)
+        responder = respond if text_field(body, "response_url", 500) else None  # none outside messages
+        await self._deliver(result, caller.locale, client, responder, body, conversation.id, message_ts)
 
     async def on_modal_submit(
         self,

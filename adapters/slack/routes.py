@@ -42,11 +42,17 @@ class SlackEndpoint:
         return self._app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        # Bolt would answer 500 to a timestamp int() cannot read, and to fields of unexpected types
+        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
+            return web.json_response({"error": "invalid signature"}, status=401)
         if not well_formed(await request.text(), request.content_type):
             return web.json_response({"error": "malformed Slack payload"}, status=400)
-        bolt_request = await to_bolt_request(request)
-        bolt_request.context["request_id"] = request.get(REQUEST_ID, "")
-        bolt_response = await self._app.async_dispatch(bolt_request)
+        try:
+            bolt_request = await to_bolt_request(request)
+            bolt_request.context["request_id"] = request.get(REQUEST_ID, "")
+            bolt_response = await self._app.async_dispatch(bolt_request)
+        except (TypeError, AttributeError, KeyError):
+            return web.json_response({"error": "malformed Slack payload"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
 
@@ -61,6 +67,23 @@ def well_formed(body: str, content_type: str) -> bool:
     if "payload" not in form:
         return True
     try:
-        return isinstance(json.loads(form["payload"][0]), dict)
+        payload = json.loads(form["payload"][0])
     except ValueError:
         return False
+    return isinstance(payload, dict) and _payload_shape_ok(payload)
+
+
+_OBJECT_FIELDS = ("user", "team", "container", "view", "message")
+_NULLABLE_OBJECT_FIELDS = ("channel", "enterprise")  # Slack sends null for these
+
+
+def _payload_shape_ok(payload: dict[str, object]) -> bool:
+    """Interactivity payloads: the fields Bolt walks must have their documented types."""
+    if any(key in payload and not isinstance(payload[key], dict) for key in _OBJECT_FIELDS):
+        return False
+    if any(payload.get(key) is not None and not isinstance(payload[key], dict) for key in _NULLABLE_OBJECT_FIELDS):
+        return False
+    actions = payload.get("actions", [])
+    return isinstance(actions, list) and all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    )

@@ -85,13 +85,23 @@ def _parse_activity(raw: bytes) -> Activity | None:
         activity = Activity().deserialize(body)
     except Exception:  # msrest raises DeserializationError and friends on wrong types
         return None
-    if not activity.type or not activity.service_url or activity.conversation is None:
+    if not activity.type or activity.conversation is None or not _reply_address_ok(activity):
         return None
     if activity.text is not None and not isinstance(activity.text, str):
         return None
     if activity.text and len(activity.text) > MAX_TEXT:
         activity.text = activity.text[:MAX_TEXT]
     return activity
+
+
+def _reply_address_ok(activity: Activity) -> bool:
+    """Replies go to serviceUrl/v3/conversations/{id}: refuse what cannot be addressed."""
+    url, conversation_id = activity.service_url, getattr(activity.conversation, "id", None)
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 2048:
+        return False
+    if not isinstance(conversation_id, str) or not conversation_id or len(conversation_id) > 1024:
+        return False
+    return activity.id is None or (isinstance(activity.id, str) and len(activity.id) <= 1024)
 
 
 def _problem(status: HTTPStatus, detail: str) -> web.Response:
