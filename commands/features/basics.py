@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from commands.cards import Actions, Button, Card, Divider, Fact, Facts, Header, Reply, Style, Text, Tone
 from commands.context import ActionContext, ActionResult, CommandContext
 from commands.errors import ChatOpsError, UserInputError
@@ -9,6 +11,7 @@ from commands.i18n import t
 from commands.registry import Registry
 from commands.services import Services
 
+BADGE_SECONDS = 0.5
 EXAMPLE_ACTION = "help.example"
 BACK_ACTION = "help.back"
 
@@ -41,9 +44,9 @@ async def _badges(ctx: CommandContext) -> tuple[str, ...]:
     found = []
     for provider in ctx.services.registry.badges:
         try:
-            badge = await provider(ctx)
-        except ChatOpsError:
-            continue  # a badge is a nicety: an ERP outage must not break help
+            badge = await asyncio.wait_for(provider(ctx), BADGE_SECONDS)
+        except (ChatOpsError, TimeoutError):
+            continue  # a badge is a nicety: a slow or absent ERP must not slow or break help
         if badge:
             found.append(badge)
     return tuple(found)
