@@ -81,7 +81,9 @@ def _payload_shape_ok(payload: dict[str, object]) -> bool:
     """Interactivity payloads: the fields Bolt walks must have their documented types."""
     if any(key in payload and not isinstance(payload[key], dict) for key in _OBJECT_FIELDS):
         return False
-    if any(payload.get(key) is not None and not isinstance(payload[key], dict) for key in _NULLABLE_OBJECT_FIELDS):
+    if any(
+        payload.get(key) is not None and not isinstance(payload[key], dict) for key in _NULLABLE_OBJECT_FIELDS
+    ):
         return False
     actions = payload.get("actions", [])
     return isinstance(actions, list) and all(

@@ -75,7 +75,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "⏳ Your {action} is waiting to be sent to the ERP.",
     },
     "approval.not_yours": {"ko": "회원님이 결정할 차례가 아닙니다.", "en": "This is not yours to decide."},
-    "approval.not_allowed": {"ko": "이 단계에서는 할 수 없는 처리입니다.", "en": "That action is not allowed at this step."},
+    "approval.not_allowed": {
+        "ko": "이 단계에서는 할 수 없는 처리입니다.",
+        "en": "That action is not allowed at this step.",
+    },
     "approval.stale": {
         "ko": "이미 처리된 결재입니다. 최신 상태를 보여드립니다.",
         "en": "This was already decided. Here is its current state.",
@@ -97,9 +100,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The ERP did not accept your {action} on “{title}”: {reason}",
     },
     "approval.list_title": {"ko": "결재 대기 {count}건", "en": "{count} pending approvals"},
-    "approval.list_empty": {"ko": "결재 대기 중인 문서가 없습니다. 🎉", "en": "Nothing waiting for your approval. 🎉"},
-    "approval.badge": {"ko": "📥 결재 대기 {count}건 — `approvals`", "en": "📥 {count} approvals waiting — `approvals`"},
-    "approval.badge_more": {"ko": "📥 결재 대기 {count}건 이상 — `approvals`", "en": "📥 {count}+ approvals waiting — `approvals`"},
+    "approval.list_empty": {
+        "ko": "결재 대기 중인 문서가 없습니다. 🎉",
+        "en": "Nothing waiting for your approval. 🎉",
+    },
+    "approval.badge": {
+        "ko": "📥 결재 대기 {count}건 — `approvals`",
+        "en": "📥 {count} approvals waiting — `approvals`",
+    },
+    "approval.badge_more": {
+        "ko": "📥 결재 대기 {count}건 이상 — `approvals`",
+        "en": "📥 {count}+ approvals waiting — `approvals`",
+    },
     "approval.unknown_item": {"ko": "문서 '{item}'을(를) 찾을 수 없습니다", "en": "no approval '{item}'"},
     "delegate.bad_dates": {
         "ko": "날짜는 YYYY-MM-DD 형식이며 시작일이 종료일보다 늦을 수 없습니다",
@@ -109,7 +121,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "대결자와 시작일, 종료일을 입력해 주세요",
         "en": "give the acting approver, a start date and an end date",
     },
-    "delegate.self": {"ko": "자기 자신을 대결자로 지정할 수 없습니다", "en": "you cannot be your own acting approver"},
+    "delegate.self": {
+        "ko": "자기 자신을 대결자로 지정할 수 없습니다",
+        "en": "you cannot be your own acting approver",
+    },
     "delegate.done": {
         "ko": "{start}~{end} 부재 중 대결자로 {name} ({employee_no}) 님을 지정했습니다.",
         "en": "{name} ({employee_no}) will decide for you from {start} to {end}.",

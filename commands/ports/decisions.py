@@ -59,8 +59,7 @@ class DecisionQueue(Protocol):
         """Record an attempt's outcome (attempts+1 when it stays pending)."""
         ...
 
-    async def get(self, idempotency_key: str) -> QueuedDecision | None:
-        ...
+    async def get(self, idempotency_key: str) -> QueuedDecision | None: ...
 
     async def pending_for_item(self, item_id: str) -> list[QueuedDecision]:
         """Pending decisions of one item (to show 'recorded, will be sent' on its card)."""
