@@ -1,0 +1,205 @@
+"""Latency overhead of the product against the bare SDKs, in one run on one machine.
+
+    python -m bench latency [--quick] [--rounds 2] [--n1 300] [--n 2000] [--out bench/results/latency.md]
+
+The product (`chatops serve`, demo backends, Slack at a local fake) and the bare slack-bolt and
+botbuilder bots run as processes; the fakes and this load generator share the bench process. For
+each concurrency (1, 16, 64) the runs alternate product / bare in `rounds` rounds (order flipped each
+round) after a warm-up, and the samples of a target are pooled. `help` is compared with the bare SDKs
+(goal: p50 and p99 ≤ 1.2×); `kpi` (Slack) and an approval click (Teams Action.Execute, a fresh pending
+item per click) are the product alone. The worst Slack ack is the slowest Slack answer of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import _bots
+from bench._report import machine_lines, ms, write_result
+from bench.loadgen import (
+    Build,
+    Fakes,
+    Sample,
+    client_session,
+    run_point,
+    slack_command,
+    teams_execute,
+    teams_message,
+)
+
+CONCURRENCY = (1, 16, 64)
+GOAL = 1.2
+WARMUP = 150
+
+
+@dataclass
+class Series:
+    scenario: str
+    target: str  # "product" | "bare"
+    samples: dict[int, Sample] = field(default_factory=dict)
+    cpu: dict[int, float] = field(default_factory=dict)  # bot CPU seconds spent in the point
+
+
+@dataclass
+class Scenario:
+    name: str
+    product: Build
+    bare: Build | None = None
+    bare_bot: _bots.Bot | None = None
+    scale: float = 1.0  # share of the request counts (a fresh ERP item per approval click)
+
+
+async def _point(bot: _bots.Bot, build: Build, total: int, c: int, start: int) -> tuple[Sample, float]:
+    async with client_session(c) as session:
+        cpu = bot.cpu_seconds()
+        sample = await run_point(session, bot.url, build, total, c, start)
+        return sample, bot.cpu_seconds() - cpu
+
+
+async def run(args: argparse.Namespace) -> int:
+    fakes = Fakes()
+    await fakes.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-latency-"))
+    clicks = WARMUP + (args.n1 + 2 * args.n) // 2 + 10
+    item_ids = await _bots.prepare_product(workdir, clicks)
+    product = _bots.start_product(workdir, fakes.url)
+    bare_slack = _bots.start_bare_slack(workdir, fakes.url)
+    bare_teams = _bots.start_bare_teams(workdir)
+    bots = (product, bare_slack, bare_teams)
+    try:
+        await product.ready("/readyz")
+        await bare_slack.ready("/healthz")
+        await bare_teams.ready("/healthz")
+        scenarios = [
+            Scenario(
+                "help (Slack /chatops help)",
+                slack_command(fakes, "help"),
+                slack_command(fakes, "help"),
+                bare_slack,
+            ),
+            Scenario(
+                "help (Teams message)", teams_message(fakes, "help"), teams_message(fakes, "help"), bare_teams
+            ),
+            Scenario("kpi (Slack /chatops kpi 매출)", slack_command(fakes, "kpi 매출", user=_bots.KPI_SLACK)),
+            Scenario(
+                "approval click (Teams Action.Execute approve)",
+                teams_execute(
+                    fakes,
+                    "approval.decide.approve",
+                    lambda i: {"item": item_ids[i], "v": "1"},
+                    user=_bots.APPROVER_TEAMS,
+                ),
+                scale=0.5,
+            ),
+        ]
+        series = await _measure(scenarios, product, args)
+        worst_ack = max(
+            s.samples[c].worst
+            for s in series
+            if "Slack" in s.scenario and s.target == "product"
+            for c in s.samples
+        )
+        lines = _report(series, worst_ack, args, fakes)
+        write_result(args.out, "Latency overhead: the product vs the bare SDKs", lines)
+        print("\n".join(lines))
+        failed = sum(s.samples[c].failures for s in series for c in s.samples)
+        return 1 if failed else 0
+    finally:
+        for bot in bots:
+            bot.stop()
+        await fakes.stop()
+
+
+async def _measure(scenarios: list[Scenario], product: _bots.Bot, args: argparse.Namespace) -> list[Series]:
+    series: list[Series] = []
+    next_number: dict[str, int] = {}
+    for sc in scenarios:
+        targets = [("product", product, sc.product)]
+        if sc.bare is not None and sc.bare_bot is not None:
+            targets.append(("bare", sc.bare_bot, sc.bare))
+        for _, bot, build in targets:  # warm-up, not measured
+            await _point(bot, build, int(WARMUP * sc.scale), 8, next_number.setdefault(sc.name, 0))
+        next_number[sc.name] = int(WARMUP * sc.scale)
+        by_target = {name: Series(sc.name, name) for name, _, _ in targets}
+        for c in CONCURRENCY:
+            total = int((args.n1 if c == 1 else args.n) * sc.scale)
+            per_round = max(1, total // args.rounds)
+            for r in range(args.rounds):
+                for name, bot, build in targets if r % 2 == 0 else list(reversed(targets)):
+                    sample, cpu = await _point(bot, build, per_round, c, next_number[sc.name])
+                    if name == "product":
+                        next_number[sc.name] += per_round
+                    s = by_target[name]
+                    s.samples.setdefault(c, Sample()).merge(sample)
+                    s.cpu[c] = s.cpu.get(c, 0.0) + cpu
+            print(f"  {sc.name} c={c}: done", flush=True)
+        series += by_target.values()
+    return series
+
+
+def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fakes: Fakes) -> list[str]:
+    lines = [
+        *machine_lines(),
+        "- load: loopback HTTP, aiohttp client with keep-alive; "
+        f"concurrency {', '.join(map(str, CONCURRENCY))}; "
+        f"{args.n1} requests at c=1 and {args.n} at c=16/64 per target ({args.rounds} alternating rounds, "
+        f"after {WARMUP} warm-up); kpi and approval clicks: half as many",
+        "- product: `chatops serve` with the embedded demo ERP and groupware (in its process), SQLite (WAL), "
+        "Teams local mode (no app id, as the bare bot), Slack signed with a known secret, Web API at a fake; "
+        "bare: a slack-bolt AsyncApp mounted the same way / "
+        "a botbuilder CloudAdapter bot (`adapter.process`)",
+        "- latency: client-side, request sent to the last byte of the answer (for Slack: the ack); "
+        "CPU: the bot process's user+sys time per request",
+        "",
+        "| scenario | c | bot | requests | p50 ms | p99 ms | max ms | req/s | CPU ms/req | answer bytes "
+        "| failures |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in series:
+        for c, sample in s.samples.items():
+            n = len(sample.latencies)
+            lines.append(
+                f"| {s.scenario} | {c} | {s.target} | {n} | {ms(sample.quantile(0.5))} | "
+                f"{ms(sample.quantile(0.99))} | {ms(sample.worst)} | {sample.throughput:.0f} | "
+                f"{1000 * s.cpu[c] / max(n, 1):.2f} | {sample.body_bytes // max(n, 1)} | {sample.failures} |"
+            )
+    lines += [
+        "",
+        "| scenario | c | p50 ratio | p99 ratio | throughput ratio | goal ≤ 1.2× at p50 and p99 |",
+        "|---|---|---|---|---|---|",
+    ]
+    products = {s.scenario: s for s in series if s.target == "product"}
+    for bare in (s for s in series if s.target == "bare"):
+        prod = products[bare.scenario]
+        for c in CONCURRENCY:
+            p, b = prod.samples[c], bare.samples[c]
+            r50, r99 = p.quantile(0.5) / b.quantile(0.5), p.quantile(0.99) / b.quantile(0.99)
+            met = "met" if r50 <= GOAL and r99 <= GOAL else "**not met**"
+            ratio = p.throughput / b.throughput
+            lines.append(f"| {bare.scenario} | {c} | {r50:.2f}× | {r99:.2f}× | {ratio:.2f}× | {met} |")
+    lines += [
+        "",
+        f"Worst Slack ack (slowest Slack answer of the product, all points): **{ms(worst_ack)} ms** "
+        "(Slack's limit: 3000 ms)",
+        "",
+        "Fake platform calls during the run: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(fakes.calls.items())),
+    ]
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench latency")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--n1", type=int, default=300, help="requests per target at c=1")
+    parser.add_argument("--n", type=int, default=2000, help="requests per target at c=16 and c=64")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (numbers not meaningful)")
+    parser.add_argument("--out", type=Path, default=_bots.ROOT / "bench" / "results" / "latency.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n1, args.n = 20, 100
+    return asyncio.run(run(args))
