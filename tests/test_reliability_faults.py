@@ -96,7 +96,7 @@ async def erp_faults(
     proxy = FaultProxy(str(erp.make_url("")), paths=("/v1/approvals",), delay=0.5)
     await proxy.start()
     bot = await make_bot(
-        erp={"url": proxy.url, "api_key": ERP_KEY, "webhook_secret": WEBHOOK_SECRET, "timeout_seconds": 0.3},
+        erp={"url": proxy.url, "api_key": ERP_KEY, "webhook_secret": WEBHOOK_SECRET, "timeout_seconds": 0.2},
         delivery=FAST_DELIVERY,
     )
     yield ErpBehindProxy(bot, proxy, str(erp.make_url("")).rstrip("/"))

@@ -51,7 +51,7 @@ class SlackEndpoint:
             bolt_request = await to_bolt_request(request)
             bolt_request.context["request_id"] = request.get(REQUEST_ID, "")
             bolt_response = await self._app.async_dispatch(bolt_request)
-        except (TypeError, AttributeError, KeyError):
+        except (TypeError, AttributeError, KeyError, IndexError):
             return web.json_response({"error": "malformed Slack payload"}, status=400)
         return await to_aiohttp_response(bolt_response)
 
