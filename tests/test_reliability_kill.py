@@ -259,6 +259,8 @@ async def test_sigkill_during_an_approval_decision(
         if any(item in json.dumps(w.body, ensure_ascii=False) for w in platforms.teams_writes()):
             break
         await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the approver's card never arrived")
     platforms.hang = True  # from now on the platforms hold every delivery
     verb_data = {
         "action": {
