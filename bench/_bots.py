@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -27,6 +28,13 @@ APPROVER = "2009002"  # 류수아, 영업2팀장: decides 영업2팀 expenses up
 REQUESTER = "2015003"  # 안건우, 영업2팀
 APPROVER_TEAMS = "29:approver"
 KPI_SLACK = "UKPI"  # linked to APPROVER: sees her team's KPIs
+
+
+def clean(workdir: Path) -> None:
+    """Remove a run's files, unless a bot failed (its log is there)."""
+    logs = [p.read_text(errors="replace") for p in workdir.glob("*.log")]
+    if not any("Traceback" in log for log in logs):
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def free_port() -> int:

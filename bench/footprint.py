@@ -76,6 +76,7 @@ async def run(args: argparse.Namespace) -> int:
                 await _once(start(), health, helps, results[name] if run_no else None)
     finally:
         await fakes.stop()
+        _bots.clean(workdir)
     lines = _report(results, args)
     write_result(args.out, "Footprint: start-up time and idle memory", lines)
     print("\n".join(lines))

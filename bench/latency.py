@@ -112,6 +112,7 @@ async def run(args: argparse.Namespace) -> int:
         for bot in bots:
             bot.stop()
         await fakes.stop()
+        _bots.clean(workdir)
 
 
 async def _measure(scenarios: list[Scenario], product: _bots.Bot, args: argparse.Namespace) -> list[Series]:
