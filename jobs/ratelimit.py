@@ -161,9 +161,13 @@ class RateLimiter:
                 if not log:
                     continue
                 for window in self._windows(key):
-                    period = window.period + self._margin
-                    if len(log) >= window.limit and log[-window.limit] > at - period:
-                        at = log[-window.limit] + period
+                    if len(log) < window.limit:
+                        continue
+                    # Compare the very sum that is assigned: `log[-n] > at - period` can stay true
+                    # after `at = log[-n] + period` by one ulp, and the loop would never end.
+                    free_at = log[-window.limit] + window.period + self._margin
+                    if free_at > at:
+                        at = free_at
                         changed = True
         return at
 

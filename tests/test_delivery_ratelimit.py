@@ -145,3 +145,33 @@ def test_per_second_and_scaling() -> None:
     }
     with pytest.raises(ValueError):
         Window(0, 1.0)
+
+
+def test_a_booking_one_ulp_off_does_not_loop_forever() -> None:
+    """Found by the delivery benchmark: with these send times `log[-3] > (log[-3] + 3.05) - 3.05`
+    holds in floating point, and the old fixed-point loop spun on it forever."""
+    clock = FakeTime()
+    clock.now = 254.50946428
+    limiter = RateLimiter({("slack", "conversation"): SLACK_CHANNEL}, clock=clock, margin=0.05)
+    key = ("slack", "conversation", "C0069")
+    for sent in (250.304654869, 250.997835311, 251.244126343, 253.355956877, 254.04798495, 254.29470351):
+        limiter._log.setdefault(key, []).append(sent)
+    grant = limiter.reserve([key], max_wait=3.4)
+    assert grant.ok
+    assert grant.at == pytest.approx(253.355956877 + 3.05)
+
+
+def test_bookings_stay_apart_for_many_float_start_times() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        clock = FakeTime()
+        clock.now = rng.uniform(1.0, 1e6)
+        limiter = RateLimiter(
+            platform_rules(teams_tenant_rps=30, slack_workspace_rps=50), clock=clock, margin=0.05
+        )
+        for _ in range(40):
+            for key in (CONV, ("slack", "conversation", "C1"), ("slack", "tenant", "T1")):
+                assert limiter.reserve([key]).ok
+            clock.now += rng.uniform(0.0, 0.3)
