@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from adapters.slack.sender import render_payload as slack_payload
 from adapters.teams.sender import render_payload as teams_payload
+from bot.settings_delivery import DeliverySettings
 from commands.cards import Reply
 from commands.invocation import ConversationKind, Platform
 from commands.ports.clock import SystemClock
@@ -45,6 +47,7 @@ from tests.fixtures.delivery import teams_reference
 from tests.fixtures.delivery_fakes import PlatformFakes, fake_rules
 
 ROOT = Path(__file__).resolve().parents[1]
+_MARGIN_MS = DeliverySettings.model_fields["limit_margin_ms"].default
 RESULTS = ROOT / "bench" / "results" / "delivery.md"
 
 
@@ -118,6 +121,7 @@ class Outcome:
     restart_gap: float | None
     answers: Counter[str]
     final: dict[str, int]
+    worker_cpu: float = 0.0  # user + sys seconds of the worker process(es)
 
 
 def spawn_worker(
@@ -171,7 +175,20 @@ async def enqueue_all(db: Database, fakes: PlatformFakes, s: Scenario) -> dict[s
     return keys
 
 
-async def run(name: str, s: Scenario, db_url: str, *, kill: bool) -> Outcome:
+async def trace(fakes: PlatformFakes, keys: dict[str, str], started: float) -> None:
+    """Every second, to stderr: accepted deliveries per platform so far (--trace)."""
+    while True:
+        await asyncio.sleep(1.0)
+        done = Counter(p for k, p in keys.items() if fakes.accepted[k])
+        print(
+            f"  t={time.monotonic() - started:5.1f}s teams {done['teams']:5d} slack {done['slack']:5d} "
+            f"answers {dict(fakes.answers)}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+async def run(name: str, s: Scenario, db_url: str, *, kill: bool, tracing: bool = False) -> Outcome:
     fakes = PlatformFakes(
         fake_rules(
             teams_tenant_rps=s.teams_tenant_rps, slack_workspace_rps=s.slack_workspace_rps, scale=s.scale
@@ -186,8 +203,10 @@ async def run(name: str, s: Scenario, db_url: str, *, kill: bool) -> Outcome:
         await asyncio.to_thread(upgrade, db.sync_url)
         keys = await enqueue_all(db, fakes, s)
         print(f"  {len(keys)} enqueued", file=sys.stderr, flush=True)
+        cpu_before = _children_cpu()
         proc = spawn_worker(db_url, fakes, f"{name}-1", s, idle_exit=not kill)
         started = await wait_ready(proc)
+        tracer = asyncio.create_task(trace(fakes, keys, started)) if tracing else None
         gap = None
         if kill:
             await fakes.wait_accepted(len(keys) // 2)
@@ -197,6 +216,9 @@ async def run(name: str, s: Scenario, db_url: str, *, kill: bool) -> Outcome:
             proc = spawn_worker(db_url, fakes, f"{name}-2", s, idle_exit=True)
             gap = await wait_ready(proc) - killed
         await asyncio.to_thread(proc.wait, 600)
+        if tracer is not None:
+            tracer.cancel()
+        worker_cpu = _children_cpu() - cpu_before
         final = await SqlOutboxRepository(db).counts()
     finally:
         await db.dispose()
@@ -214,7 +236,13 @@ async def run(name: str, s: Scenario, db_url: str, *, kill: bool) -> Outcome:
         answers=fakes.answers,
         final=final,
         restart_gap=gap,
+        worker_cpu=worker_cpu,
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def report(s: Scenario, outcomes: list[Outcome], db_kind: str) -> str:
@@ -231,7 +259,7 @@ def report(s: Scenario, outcomes: list[Outcome], db_kind: str) -> str:
         f"Python {platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f}",
         f"- database: {db_kind}; one worker process (`tests/delivery_worker_proc.py`, built by "
         f"`bot.delivery.build_delivery`): batch 32, 256 rows in hand, 64 sends at once, lease {s.lease:g} s, "
-        "rate limits = the fakes' limits with a 50 ms safety margin per window",
+        f"rate limits = the fakes' limits plus the default safety margin of {_MARGIN_MS} ms per window",
         f"- load: {s.total} deliveries, {s.conversations // 2} Teams conversations over {s.tenants} tenants "
         f"+ {s.conversations // 2} Slack channels in one workspace; messages per conversation: "
         + ", ".join(f"{n} x{count}" for n, count in sorted(hot, reverse=True)),
@@ -244,8 +272,8 @@ def report(s: Scenario, outcomes: list[Outcome], db_kind: str) -> str:
         "worker ready); the kill run includes the restart and the 10 s lease of the killed worker's rows",
         "",
         "| run | delivered | seconds | msg/s | of ceiling | duplicates (Teams / Slack) | losses "
-        "| 429 over limit | random 429 | random 500 | outbox at end |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| 429 over limit | random 429 | random 500 | outbox at end | worker CPU ms/delivery |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         rate = o.delivered / o.seconds if o.seconds > 0 else 0.0
@@ -254,7 +282,8 @@ def report(s: Scenario, outcomes: list[Outcome], db_kind: str) -> str:
         lines.append(
             f"| {name} | {o.delivered} | {o.seconds:.1f} | {rate:.1f} | {rate / ceiling_rate:.0%} | "
             f"{o.duplicates['teams']} / {o.duplicates['slack']} | {o.losses} | {o.answers['limit429']} | "
-            f"{o.answers['random429']} | {o.answers['random500']} | {end} |"
+            f"{o.answers['random429']} | {o.answers['random500']} | {end} | "
+            f"{1000 * o.worker_cpu / max(1, o.delivered):.1f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -267,20 +296,23 @@ async def main_async(argv: list[str]) -> int:
         "--pg", default="", help="PostgreSQL admin URL: run on a fresh database there (default: SQLite files)"
     )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results/delivery.md")
+    parser.add_argument("--no-kill", action="store_true", help="only the undisturbed run")
+    parser.add_argument("--trace", action="store_true", help="print progress every second")
     args = parser.parse_args(argv)
     s = Scenario(total=args.total, scale=args.scale)
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, kill in (("undisturbed", False), ("SIGKILL halfway", True)):
+        for name, kill in (("undisturbed", False), ("SIGKILL halfway", True))[: 1 if args.no_kill else 2]:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             if args.pg:
                 db_url = await asyncio.to_thread(_fresh_pg, args.pg)
                 try:
-                    outcomes.append(await run(name, s, db_url, kill=kill))
+                    outcomes.append(await run(name, s, db_url, kill=kill, tracing=args.trace))
                 finally:
                     await asyncio.to_thread(drop_pg_database, db_url)
             else:
-                outcomes.append(await run(name, s, f"sqlite:///{tmp}/{name.split()[0]}.db", kill=kill))
+                db_file = f"sqlite:///{tmp}/{name.split()[0]}.db"
+                outcomes.append(await run(name, s, db_file, kill=kill, tracing=args.trace))
     text = report(s, outcomes, "PostgreSQL" if args.pg else "SQLite (WAL)")
     print(text)
     if not args.no_write:

@@ -30,7 +30,7 @@ class DeliverySettings(BaseSettings):
     backoff_cap_seconds: float = Field(900.0, gt=0, le=86_400)
     teams_tenant_rps: float = Field(30.0, ge=0, le=1000)
     slack_workspace_rps: float = Field(10.0, ge=0, le=1000)
-    limit_margin_ms: int = Field(50, ge=0, le=5000)
+    limit_margin_ms: int = Field(20, ge=0, le=5000)
     teams_service_url: str = "https://smba.trafficmanager.net/teams/"
     slack_check_history: bool = False
 

@@ -33,6 +33,7 @@ from commands.ports.outbox import (
     TransientFailure,
 )
 from commands.ports.targets import Target, TargetRepository
+from jobs.marks import SentMarks
 from jobs.ratelimit import LimitKey, RateLimiter
 from jobs.resolve import Resolver
 
@@ -86,6 +87,7 @@ class DeliveryWorker:
         self._clock = clock
         self._targets = targets
         self._resolver = Resolver(outbox, targets)
+        self._marks = SentMarks(outbox, clock)
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self._batch = batch
         self._concurrency = concurrency
@@ -229,8 +231,9 @@ class DeliveryWorker:
             logger.opt(exception=exc).warning("delivery {}: unexpected send error", delivery.id)
             await self._failed(delivery, f"unexpected {type(exc).__name__}")
         else:
-            # Mark sent first thing after the platform accepted: this is the at-least-once window.
-            await self._outbox.mark_sent(delivery.id, result.message_id, self._clock.now())
+            # Mark sent first thing after the platform accepted: this is the at-least-once window
+            # (a crash before the commit sends the message again; see jobs/marks.py).
+            await self._marks.mark(delivery.id, result.message_id)
 
     async def _take_turn(self, delivery: Delivery, target: Target) -> list[tuple[LimitKey, float]] | None:
         """Wait for the conversation's turn, then for the tenant's: booking the tenant only once the

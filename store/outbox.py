@@ -1,8 +1,9 @@
 """OutboxRepository on SQL: idempotent enqueue, leased claims that keep each conversation in order.
 
 Claiming. One statement leases a batch: `WITH picked AS (SELECT id FROM outbox WHERE id IN (<due
-heads>) ORDER BY queued_at LIMIT n FOR UPDATE SKIP LOCKED) UPDATE outbox SET status='sending',
-claimed_by, claimed_until=now+lease … FROM picked WHERE <still claimable> RETURNING …`. On PostgreSQL,
+heads>) ORDER BY <longest queue first>, queued_at LIMIT n FOR UPDATE SKIP LOCKED) UPDATE outbox
+SET status='sending', claimed_by, claimed_until=now+lease … FROM picked WHERE <still claimable>
+RETURNING …`. On PostgreSQL,
 SKIP LOCKED lets replicas claim side by side without waiting for or taking each other's rows; SQLite
 ignores the locking clause and serialises writers (this repository also queues its own writes, so
 they do not sleep in SQLite's busy handler). The UPDATE repeats the "still claimable" condition, so
@@ -30,6 +31,7 @@ from sqlalchemy import (
     ColumnElement,
     RowMapping,
     Update,
+    bindparam,
     case,
     func,
     select,
@@ -42,7 +44,7 @@ from commands.invocation import Platform
 from commands.ports.outbox import Delivery, DeliveryStatus
 from commands.ports.targets import Target
 from store.db import Database
-from store.outbox_sql import claimable, due_heads, finish, rowcount, to_delivery
+from store.outbox_sql import claim_order, claimable, due_heads, finish, rowcount, to_delivery
 from store.sql import fetch_all, fetch_one
 from store.tables import TARGET
 from store.tables.outbox import OUTBOX as _T
@@ -50,6 +52,18 @@ from store.targets import _to_target
 
 T = TypeVar("T")
 _ERROR_WIDTH = 500
+_MARK_SENT = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"), _T.c.status != DeliveryStatus.SENT.value)
+    .values(
+        status=DeliveryStatus.SENT.value,
+        platform_message_id=bindparam("message_id"),
+        sent_at=bindparam("now"),
+        updated_at=bindparam("now"),
+        claimed_until=None,
+        last_error="",
+    )
+)
 
 
 class SqlOutboxRepository:
@@ -102,18 +116,17 @@ class SqlOutboxRepository:
         """Lease up to `limit` due rows (see the module docstring), targets loaded; none of
         `skip_tenants` (platform, tenant) whose rate limit is booked up, and at most `per_tenant` rows
         of any one tenant, so a tenant waiting for its rate limit cannot take every slot."""
-        heads = _T.alias("head")
-        ids = select(heads.c.id).where(*due_heads(heads, now, skip_tenants))
+        heads = due_heads(now, skip_tenants).subquery("heads")
         if per_tenant:
             rank = func.row_number().over(
-                partition_by=(heads.c.platform, heads.c.tenant_id), order_by=(heads.c.queued_at, heads.c.id)
+                partition_by=(heads.c.platform, heads.c.tenant_id), order_by=claim_order(heads)
             )
-            ranked = ids.add_columns(rank.label("rank")).subquery("ranked")
-            ids = select(ranked.c.id).where(ranked.c.rank <= per_tenant)
+            ranked = select(heads, rank.label("rank")).subquery("ranked")
+            heads = select(ranked).where(ranked.c.rank <= per_tenant).subquery("capped")
         picked = (
             select(_T.c.id)
-            .where(_T.c.id.in_(ids))
-            .order_by(_T.c.queued_at, _T.c.id)
+            .join(heads, heads.c.id == _T.c.id)
+            .order_by(*claim_order(heads))
             .limit(limit)
             .with_for_update(skip_locked=True, of=_T)
             .cte("picked")
@@ -144,19 +157,20 @@ class SqlOutboxRepository:
 
     async def mark_sent(self, row_id: int, message_id: str, now: datetime) -> None:
         """Sent, whoever holds the lease: the platform accepted it (claimed_by keeps who sent it)."""
-        stmt = (
-            update(_T)
-            .where(_T.c.id == row_id, _T.c.status != DeliveryStatus.SENT.value)
-            .values(
-                status=DeliveryStatus.SENT.value,
-                platform_message_id=message_id,
-                sent_at=now,
-                updated_at=now,
-                claimed_until=None,
-                last_error="",
-            )
-        )
-        await self._write(lambda s: finish(s, stmt, row_id))
+        await self.mark_sent_many([(row_id, message_id)], now)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """mark_sent for several (row id, platform message id) in one transaction."""
+        values = {"now": now}
+
+        async def run(session: AsyncSession) -> None:
+            for row_id, message_id in sent:
+                await finish(
+                    session, _MARK_SENT, row_id, {**values, "row_id": row_id, "message_id": message_id}
+                )
+
+        if sent:
+            await self._write(run)
 
     async def retry_later(
         self, row_id: int, worker_id: str, at: datetime, error: str, *, failed: bool, throttled: bool

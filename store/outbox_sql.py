@@ -11,9 +11,12 @@ from sqlalchemy import (
     ColumnElement,
     CursorResult,
     Executable,
+    Integer,
     RowMapping,
+    Select,
+    Update,
     and_,
-    exists,
+    bindparam,
     func,
     or_,
     select,
@@ -27,37 +30,49 @@ from commands.ports.targets import Target
 from store.tables.outbox import OUTBOX as _T
 
 _OPEN = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
+# Aliases of the wide outbox table are built once: building one sets up a proxy for every column,
+# which cost more than the statement itself on the delivery hot path.
+HEAD = _T.alias("head")
 
 
-async def rowcount(session: AsyncSession, stmt: Executable) -> int:
+def _hand_over() -> Update:
+    done = _T.alias("done")
+    nxt = _T.alias("nxt")
+    row_id = bindparam("row_id", type_=Integer)
+    next_id = (
+        select(func.min(nxt.c.id))
+        .where(
+            nxt.c.conv_key == done.c.conv_key,
+            nxt.c.status == DeliveryStatus.PENDING.value,
+            nxt.c.id > row_id,
+        )
+        .where(done.c.id == row_id)
+        .scalar_subquery()
+    )
+    place = select(done.c.queued_at).where(done.c.id == row_id).scalar_subquery()
+    return update(_T).where(_T.c.id == next_id, _T.c.queued_at > place).values(queued_at=place)
+
+
+_HAND_OVER = _hand_over()
+
+
+async def rowcount(session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None) -> int:
     """How many rows an UPDATE/DELETE touched."""
     conn = await session.connection()
-    result = cast(CursorResult[Any], await conn.execute(stmt))
+    result = cast(CursorResult[Any], await conn.execute(stmt, params))
     return int(result.rowcount)
 
 
-async def finish(session: AsyncSession, stmt: Executable, row_id: int) -> int:
+async def finish(
+    session: AsyncSession, stmt: Executable, row_id: int, params: dict[str, Any] | None = None
+) -> int:
     """Run the UPDATE that finishes a row; if it did, the next pending row of its conversation takes
     over the finished row's place in the queue (an earlier queued_at), so the conversation is not sent
     to the back of the line after every message."""
-    changed = await rowcount(session, stmt)
+    changed = await rowcount(session, stmt, params)
     if changed:
-        done = _T.alias("done")
-        nxt = _T.alias("nxt")
-        next_id = (
-            select(func.min(nxt.c.id))
-            .where(
-                nxt.c.conv_key == done.c.conv_key,
-                nxt.c.status == DeliveryStatus.PENDING.value,
-                nxt.c.id > row_id,
-            )
-            .where(done.c.id == row_id)
-            .scalar_subquery()
-        )
-        place = select(done.c.queued_at).where(done.c.id == row_id).scalar_subquery()
-        await rowcount(
-            session, update(_T).where(_T.c.id == next_id, _T.c.queued_at > place).values(queued_at=place)
-        )
+        conn = await session.connection()
+        await conn.execute(_HAND_OVER, {"row_id": row_id})
     return changed
 
 
@@ -69,21 +84,29 @@ def claimable(now: datetime, table: Any = _T) -> ColumnElement[bool]:
     )
 
 
-def due_heads(
-    heads: Any, now: datetime, skip_tenants: Sequence[tuple[Platform, str]]
-) -> list[ColumnElement[bool]]:
-    """Claimable, due, the oldest unfinished row of its conversation, not of a skipped tenant."""
-    earlier = _T.alias("earlier")
-    blocked = exists().where(
-        earlier.c.conv_key == heads.c.conv_key, earlier.c.status.in_(_OPEN), earlier.c.id < heads.c.id
+def due_heads(now: datetime, skip_tenants: Sequence[tuple[Platform, str]]) -> Select[Any]:
+    """(id, platform, tenant_id, backlog, queued_at) of every claimable, due conversation head not of a
+    skipped tenant. A head is the oldest unfinished row of its conversation (one pass over the open
+    rows of the (conv_key, status, id) index); backlog is how many unfinished rows the conversation has."""
+    queues = (
+        select(_T.c.conv_key, func.min(_T.c.id).label("head_id"), func.count().label("backlog"))
+        .where(_T.c.status.in_(_OPEN))
+        .group_by(_T.c.conv_key)
+        .subquery("queues")
     )
-    skipped = [and_(heads.c.platform == p.value, heads.c.tenant_id == t) for p, t in skip_tenants]
-    return [
-        claimable(now, heads),
-        heads.c.next_attempt_at <= now,
-        ~blocked,
-        *(~clause for clause in skipped),
-    ]
+    skipped = [and_(HEAD.c.platform == p.value, HEAD.c.tenant_id == t) for p, t in skip_tenants]
+    return (
+        select(HEAD.c.id, HEAD.c.platform, HEAD.c.tenant_id, queues.c.backlog, HEAD.c.queued_at)
+        .join(queues, HEAD.c.id == queues.c.head_id)
+        .where(claimable(now, HEAD), HEAD.c.next_attempt_at <= now, *(~clause for clause in skipped))
+    )
+
+
+def claim_order(heads: Any) -> tuple[ColumnElement[Any], ...]:
+    """Longest queue first, then oldest. A conversation can only drain at its own rate limit, so when
+    a tenant's cap is the bottleneck, serving long queues first keeps them from being the tail that
+    everyone waits for; conversations with equal queues (a digest fan-out: one each) go oldest first."""
+    return heads.c.backlog.desc(), heads.c.queued_at, heads.c.id
 
 
 def to_delivery(row: RowMapping, target: Target | None = None) -> Delivery:

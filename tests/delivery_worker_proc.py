@@ -37,7 +37,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--teams-tenant-rps", type=float, default=50.0)
     parser.add_argument("--slack-workspace-rps", type=float, default=50.0)
     parser.add_argument("--scale", type=float, default=1.0, help="limit periods divided by this")
-    parser.add_argument("--margin-ms", type=int, default=50)
+    parser.add_argument(
+        "--margin-ms", type=int, default=DeliverySettings.model_fields["limit_margin_ms"].default
+    )
     parser.add_argument("--exit-when-idle", action="store_true")
     return parser.parse_args(argv)
 

@@ -191,3 +191,44 @@ async def test_claim_takes_at_most_per_tenant_rows_of_a_tenant(delivery_env: Del
             await env.post(await env.slack_target(f"C{team}{n}", team=team), f"{team}-{n}")
     claimed = await env.repo.claim("w1", env.clock.now(), 30, 10, per_tenant=2)
     assert sorted(d.delivery_key for d in claimed) == ["T1-0", "T1-1", "T2-0", "T2-1"]
+
+
+async def test_mark_sent_many_finishes_every_row_in_one_go(delivery_env: DeliveryEnv) -> None:
+    env = delivery_env
+    a, b = await env.slack_target("C1"), await env.slack_target("C2")
+    for i in range(2):
+        await env.post(a, f"a{i}")
+        await env.post(b, f"b{i}")
+    heads = await env.repo.claim("w1", env.clock.now(), 30, 10)
+    at = env.clock.now()
+    await env.repo.mark_sent_many(
+        [(d.id, f"ts-{d.delivery_key}") for d in heads] + [(heads[0].id, "late")], at
+    )
+    for d in heads:
+        row = await env.repo.by_key(d.delivery_key)
+        assert row is not None
+        assert (row.status, row.platform_message_id, row.sent_at) == (
+            DeliveryStatus.SENT,
+            f"ts-{d.delivery_key}",
+            at,
+        )
+    nxt = await env.repo.claim("w2", env.clock.now(), 30, 10)
+    assert sorted(d.delivery_key for d in nxt) == ["a1", "b1"]
+    await env.repo.mark_sent_many([], at)  # nothing to do, no transaction
+
+
+async def test_the_longest_queue_is_claimed_first_then_the_oldest(delivery_env: DeliveryEnv) -> None:
+    env = delivery_env
+    short, long_, other = (
+        await env.slack_target("C1"),
+        await env.slack_target("C2"),
+        await env.slack_target("C3"),
+    )
+    await env.post(short, "s0")
+    await env.post(other, "o0")
+    for i in range(3):
+        await env.post(long_, f"l{i}")
+    first = await env.repo.claim("w1", env.clock.now(), 30, 1)
+    assert [d.delivery_key for d in first] == ["l0"]
+    rest = await env.repo.claim("w1", env.clock.now(), 30, 5)
+    assert [d.delivery_key for d in rest] == ["s0", "o0"]  # equal queues: oldest first

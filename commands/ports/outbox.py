@@ -234,6 +234,10 @@ class OutboxRepository(Protocol):
 
     async def mark_sent(self, row_id: int, message_id: str, now: datetime) -> None: ...
 
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """mark_sent for several (row id, platform message id) in one transaction."""
+        ...
+
     async def retry_later(
         self, row_id: int, worker_id: str, at: datetime, error: str, *, failed: bool, throttled: bool
     ) -> bool:
