@@ -23,6 +23,7 @@ class ErpSettings(BaseSettings):
     oauth_scope: str = ""
     webhook_secret: SecretStr = SecretStr("")
     timeout_seconds: float = Field(10.0, gt=0, le=120)
+    employee_cache_seconds: float = Field(60.0, ge=0, le=3600)
     demo_db: str = "var/demo-erp.db"
     demo_port: int = Field(3990, ge=0, le=65535)
 

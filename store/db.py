@@ -1,4 +1,11 @@
-"""The database engine: one async SQLAlchemy engine per process, built from a URL by the composition root."""
+"""The database engine: one async SQLAlchemy engine per process, built from a URL by the composition root.
+
+SQLite lets one writer in at a time. Pooled connections that write concurrently wait for each other in
+SQLite's busy handler (a sleep-and-poll loop of up to `busy_timeout`, then "database is locked"), so on
+SQLite every `Database.run` of the process queues on an asyncio lock instead: one unit of work at a
+time, no busy waits between our own connections. The busy timeout stays for other processes (the CLI,
+another worker). PostgreSQL runs units of work concurrently, as before.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -29,6 +37,9 @@ _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
 _PG_DRIVERS = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+asyncpg"}
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_TIMEOUT = 5.0
+
+# The unit of work (a token per `run` attempt) this task runs in, to refuse a nested `run` on SQLite.
+_CURRENT_UNIT: ContextVar[object | None] = ContextVar("chatops_db_unit", default=None)
 
 
 def parse_url(url: str) -> tuple[Dialect, URL]:
@@ -67,6 +78,8 @@ class Database:
         self._engine = engine
         self._dialect: Dialect = dialect
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self._unit_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._unit: object | None = None  # the token of the unit of work holding the lock
 
     @classmethod
     def from_url(
@@ -121,20 +134,19 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session; commit explicitly. Uncommitted work is rolled back when the block ends."""
+        """A session; commit explicitly. Uncommitted work is rolled back when the block ends. It does not
+        queue with `run` on SQLite: use it for reads (and tests); write through `run`."""
         async with self._sessions() as session:
             yield session
 
     async def run(self, fn: Callable[[AsyncSession], Awaitable[T]], *, retries: int = 3) -> T:
         """Run `fn` in a fresh session and commit; retry briefly when the database is momentarily
-        unavailable or locked. `fn` may run more than once, so keep it to database work."""
+        unavailable or locked. `fn` may run more than once, so keep it to database work. On SQLite the
+        process runs one unit of work at a time (see the module docstring), so `fn` must not call `run`."""
         attempt = 0
         while True:
             try:
-                async with self.session() as session:
-                    result = await fn(session)
-                    await session.commit()
-                    return result
+                return await self._attempt(fn)
             except Exception as exc:
                 if not _is_transient(exc):
                     raise
@@ -148,7 +160,38 @@ class Database:
                     delay,
                 )
                 attempt += 1
-                await asyncio.sleep(delay)
+                await asyncio.sleep(delay)  # outside the lock: other units of work go on meanwhile
+
+    async def _attempt(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        lock = self._sqlite_lock()
+        if lock is None:
+            return await self._commit(fn)
+        if self._unit is not None and _CURRENT_UNIT.get() is self._unit:
+            raise RuntimeError("Database.run called inside Database.run: on SQLite that would deadlock")
+        async with lock:
+            self._unit = unit = object()
+            token = _CURRENT_UNIT.set(unit)
+            try:
+                return await self._commit(fn)
+            finally:
+                _CURRENT_UNIT.reset(token)
+                self._unit = None
+
+    async def _commit(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async with self.session() as session:
+            result = await fn(session)
+            await session.commit()
+            return result
+
+    def _sqlite_lock(self) -> asyncio.Lock | None:
+        """The lock that serialises this process's units of work on SQLite (one per event loop, since
+        an asyncio.Lock belongs to one loop); None on PostgreSQL."""
+        if self._dialect != "sqlite":
+            return None
+        loop = asyncio.get_running_loop()
+        if self._unit_lock is None or self._unit_lock[0] is not loop:
+            self._unit_lock = (loop, asyncio.Lock())
+        return self._unit_lock[1]
 
     async def ping(self) -> None:
         """SELECT 1; raises DatabaseUnavailable when the database cannot answer within PING_TIMEOUT."""

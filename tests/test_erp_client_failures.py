@@ -287,9 +287,9 @@ def token(value: str, expires_in: int = 3600) -> Reply:
     return Reply(200, {"access_token": value, "token_type": "Bearer", "expires_in": expires_in})
 
 
-def oauth_client(erp: ScriptedErp) -> HttpErpClient:
+def oauth_client(erp: ScriptedErp, **kwargs: Any) -> HttpErpClient:
     settings = (f"{erp.url}/oauth/token", "chatops-bot", CLIENT_SECRET, "erp.read erp.approve")
-    return HttpErpClient(erp.url, oauth=settings, sleep=Sleeps())
+    return HttpErpClient(erp.url, oauth=settings, sleep=Sleeps(), **kwargs)
 
 
 @pytest.mark.parametrize(("expires_in", "fetches"), [(3600, 1), (10, 3)])
@@ -298,7 +298,7 @@ async def test_oauth_token_is_cached_until_it_expires(
 ) -> None:
     scripted.on("/oauth/token", token("tok-first-1a2b", expires_in))
     scripted.on("/v1/employees/2015002", Reply(200, EMPLOYEE))
-    erp = oauth_client(scripted)
+    erp = oauth_client(scripted, employee_cache_seconds=0)  # every call goes out: the token is the subject
     for _ in range(3):
         await erp.get_employee("2015002")
     assert len(scripted.hits_on("/oauth/token")) == fetches

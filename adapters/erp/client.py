@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -12,6 +13,7 @@ import httpx
 
 from adapters.erp import codec
 from adapters.erp.auth import ApiKey, ClientCredentials, Credentials, NoCredentials, OAuthSettings
+from adapters.erp.employee_cache import EmployeeCache
 from adapters.erp.http import ErpHttp, Sleep
 from commands.ports.erp import (
     ApprovalItem,
@@ -35,7 +37,10 @@ def _segment(value: str) -> str:
 
 class HttpErpClient:
     """The ERP over HTTP. Give `api_key` or `oauth` (token_url, client_id, client_secret, scope);
-    `transport` and `sleep` are for tests. Close with `aclose()`."""
+    `transport`, `sleep` and `clock` are for tests. Close with `aclose()`.
+
+    `get_employee` answers from a cache for `employee_cache_seconds` (0: always ask; see
+    adapters/erp/employee_cache.py). Approval items and decisions are never cached."""
 
     def __init__(
         self,
@@ -49,8 +54,11 @@ class HttpErpClient:
         backoff: float = 0.25,
         max_retry_after: float = 30.0,
         page_size: int = 100,
+        employee_cache_seconds: float = 60.0,
+        employee_cache_size: int = 1024,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if api_key and oauth:
             raise ValueError("give either api_key or oauth, not both")
@@ -60,6 +68,7 @@ class HttpErpClient:
         elif oauth:
             credentials = ClientCredentials(OAuthSettings(*oauth))
         self._page_size = page_size
+        self._employees = EmployeeCache(employee_cache_seconds, employee_cache_size, clock=clock)
         self._http = ErpHttp(
             base_url.rstrip("/"),
             credentials,
@@ -88,8 +97,13 @@ class HttpErpClient:
     # -- org chart -----------------------------------------------------------------------------
 
     async def get_employee(self, employee_no: str) -> Employee:
+        cached = self._employees.get(employee_no)
+        if cached is not None:
+            return cached
+        epoch = self._employees.epoch
         path = f"/v1/employees/{_segment(employee_no)}"
         employee: Employee = await self._get(path, codec.employee, what=employee_no)
+        self._employees.keep(employee_no, employee, read_in=epoch)
         return employee
 
     async def find_employee_by_email(self, email: str) -> Employee | None:
@@ -121,6 +135,7 @@ class HttpErpClient:
 
     async def set_absence(self, employee_no: str, start: date, end: date, acting_no: str) -> Employee:
         body = {"from": start.isoformat(), "to": end.isoformat(), "acting_employee_no": acting_no}
+        self._employees.changing(employee_no)
         # PUT replaces the absence wholesale, so a repeat has no further effect: safe to retry.
         employee: Employee = await self._http.call(
             "PUT",
@@ -130,9 +145,11 @@ class HttpErpClient:
             retry=True,
             body=body,
         )
+        self._employees.changed(employee_no, employee)
         return employee
 
     async def clear_absence(self, employee_no: str) -> Employee:
+        self._employees.changing(employee_no)
         employee: Employee = await self._http.call(
             "DELETE",
             f"/v1/employees/{_segment(employee_no)}/absence",
@@ -140,6 +157,7 @@ class HttpErpClient:
             what=employee_no,
             retry=True,
         )
+        self._employees.changed(employee_no, employee)
         return employee
 
     # -- approvals -----------------------------------------------------------------------------

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ConversationReference
 
 from commands.i18n import normalize_locale
 from commands.invocation import Caller, Conversation, ConversationKind, Platform
 from commands.ports.targets import Target
 
 _KINDS = {"personal": ConversationKind.PERSONAL, "channel": ConversationKind.CHANNEL}
+_MAX_REFERENCES = 1024
 
 
 def tenant_of(activity: Activity) -> str:
@@ -44,9 +48,11 @@ def conversation_of(activity: Activity) -> Conversation:
 
 
 def target_of(activity: Activity) -> Target:
-    """A durable reference for proactive messages (serviceUrl, tenant, conversation, bot)."""
+    """A durable reference for proactive messages (serviceUrl, tenant, conversation, bot). The
+    incoming message's id is left out: a proactive message is never a reply to it (adapters/teams/
+    sender.py), and without it the reference stays the same from one message to the next."""
     conversation = conversation_of(activity)
-    reference: dict[str, Any] = TurnContext.get_conversation_reference(activity).serialize()
+    reference = _REFERENCES.serialized(TurnContext.get_conversation_reference(activity))
     reference["tenantId"] = conversation.tenant_id
     user_id = str(getattr(activity.from_property, "id", "") or "")
     return Target(
@@ -57,3 +63,41 @@ def target_of(activity: Activity) -> Target:
         user_id=user_id if conversation.kind is ConversationKind.PERSONAL else "",
         reference=reference,
     )
+
+
+class _SerializedReferences:
+    """`ConversationReference.serialize()` without the activity id, remembered for the last references
+    seen: msrest's serializer costs ~0.4 ms per reference, and a conversation's reference rarely changes.
+    The key is the repr of every field the serializer reads (parsed JSON values: str, bool, None, dicts
+    and lists of them), so equal keys mean equal output; a hit is a fresh copy."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def serialized(self, reference: ConversationReference) -> dict[str, Any]:
+        reference.activity_id = None
+        key = repr(
+            [
+                vars(part) if part is not None else None
+                for part in (reference.user, reference.bot, reference.conversation)
+            ]
+            + [reference.channel_id, reference.locale, reference.service_url, reference.additional_properties]
+        )
+        with self._lock:
+            stored = self._entries.get(key)
+            if stored is not None:
+                self._entries.move_to_end(key)
+        if stored is not None:
+            result: dict[str, Any] = json.loads(stored)
+            return result
+        serialized: dict[str, Any] = reference.serialize()
+        with self._lock:
+            self._entries[key] = json.dumps(serialized)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return serialized
+
+
+_REFERENCES = _SerializedReferences(_MAX_REFERENCES)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.teams.render_cache import CardCache, card_key
 from adapters.text import ZWSP, chart_summary, clean, fit, parse_markdown, safe_url
 from commands.cards import (
     Actions,
@@ -56,6 +57,7 @@ _COLORS = {Tone.GOOD: "Good", Tone.WARNING: "Warning", Tone.ATTENTION: "Attentio
 _SIZES = {"small": "Small", "large": "Large"}
 _STYLES = {Style.PRIMARY: "positive", Style.DANGER: "destructive"}
 _SEPARATOR: dict[str, Any] = {}  # marker: the next element gets a separator line
+_RENDERED = CardCache()  # pure renderings reused (help, status cards); see adapters/teams/render_cache.py
 
 Piece = tuple[dict[str, Any], int]  # (body element, how many neutral items it shows)
 
@@ -104,7 +106,20 @@ class _Context:
 
 
 def render_card(card: Card, *, locale: str) -> dict[str, Any]:
-    """The Adaptive Card 1.5 JSON for `card` (Teams extensions: root `msteams`, `Chart.*` elements)."""
+    """The Adaptive Card 1.5 JSON for `card` (Teams extensions: root `msteams`, `Chart.*` elements).
+    A fresh dict every time: the caller may change it."""
+    key = card_key(card, locale)
+    if key is not None:
+        cached = _RENDERED.get(key)
+        if cached is not None:
+            return cached
+    content = _render_card(card, locale)
+    if key is not None:
+        _RENDERED.put(key, content)
+    return content
+
+
+def _render_card(card: Card, locale: str) -> dict[str, Any]:
     ctx = _Context(
         locale=locale,
         auto_inputs=any(isinstance(e, TextInput) for e in card.elements),

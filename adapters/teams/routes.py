@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from loguru import logger
 
 from adapters.teams.bot import TURN_REQUEST_ID, ChatOpsTeamsBot, invoke_body
+from adapters.teams.clients import ReusingBotFrameworkAuthentication
 from adapters.teams.mapping import tenant_of
 from adapters.web import REQUEST_ID
 
@@ -29,7 +30,7 @@ class BotFrameworkConfig:
 
 
 def build_adapter(config: BotFrameworkConfig) -> CloudAdapter:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(config))
 
     async def on_error(context: TurnContext, error: Exception) -> None:
         logger.opt(exception=error).error("teams turn failed")
