@@ -1,5 +1,6 @@
 """Starting the bots the benchmarks compare, each as its own process: the product (`chatops serve`
-with the embedded demo backends, Slack at the bench's fake Web API) and the two bare-SDK baselines."""
+with the embedded demo backends, Slack at the bench's fake Web API; or pointed at the demo backends
+served by a separate `chatops demo serve` process) and the two bare-SDK baselines."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ KPI_SLACK = "UKPI"  # linked to APPROVER: sees her team's KPIs
 
 def clean(workdir: Path) -> None:
     """Remove a run's files, unless a bot failed (its log is there)."""
-    logs = [p.read_text(errors="replace") for p in workdir.glob("*.log")]
+    logs = [p.read_text(errors="replace") for p in workdir.rglob("*.log")]
     if not any("Traceback" in log for log in logs):
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -119,13 +120,67 @@ def product_env(workdir: Path, port: int, fakes_url: str) -> dict[str, str]:
     }
 
 
-def start_product(workdir: Path, fakes_url: str) -> Bot:
-    port = free_port()
+def start_product(
+    workdir: Path,
+    fakes_url: str,
+    *,
+    port: int = 0,
+    backends: dict[str, str] | None = None,
+    name: str = "product",
+) -> Bot:
+    """`chatops serve`; with `backends` (the settings `start_demo_backends` returns) it reaches the ERP
+    and groupware by URL instead of starting the embedded demo services."""
+    port = port or free_port()
     argv = [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "serve"]
-    return _spawn("product", argv, product_env(workdir, port, fakes_url), workdir, port)
+    env = {**product_env(workdir, port, fakes_url), **(backends or {})}
+    return _spawn(name, argv, env, workdir, port)
 
 
-def start_bare_slack(workdir: Path, fakes_url: str) -> Bot:
+async def start_demo_backends(
+    workdir: Path, bot_port: int, limit: float = 60.0
+) -> tuple[Bot, dict[str, str]]:
+    """`chatops demo serve` over the workdir's demo databases, webhooks to a bot on `bot_port`. Returns
+    the process once it wrote the bot's settings for it (ERP_URL, DOORAY_URL, keys), and those."""
+    from dotenv import dotenv_values
+
+    env_out = workdir / "demo-backends.env"
+    env_out.unlink(missing_ok=True)
+    argv = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--env-file",
+        "/dev/null",
+        "demo",
+        "serve",
+        "--env-out",
+        str(env_out),
+        "--bot-url",
+        f"http://127.0.0.1:{bot_port}",
+    ]
+    env = {
+        **os.environ,
+        "PORT": str(bot_port),
+        "ERP_DEMO_DB": str(workdir / "erp.db"),
+        "ERP_DEMO_PORT": "0",
+        "DOORAY_DEMO_DB": str(workdir / "groupware.db"),
+        "DOORAY_DEMO_PORT": "0",
+    }
+    demo = _spawn("demo_backends", argv, env, workdir, 0)
+    deadline = time.monotonic() + limit
+    while not env_out.exists():
+        if demo.process.poll() is not None:
+            raise RuntimeError(f"demo backends exited with {demo.process.returncode}; see {demo.log.name}")
+        if time.monotonic() > deadline:
+            demo.stop()
+            raise TimeoutError(f"demo backends not up after {limit}s; see {demo.log.name}")
+        await asyncio.sleep(0.05)
+    values = {key: value or "" for key, value in dotenv_values(env_out, interpolate=False).items()}
+    return demo, values
+
+
+def start_bare_slack(workdir: Path, fakes_url: str, *, answer_file: Path | None = None) -> Bot:
+    """The bare slack-bolt bot; with `answer_file`, it answers help with that JSON ack body."""
     port = free_port()
     argv = [
         sys.executable,
@@ -140,12 +195,17 @@ def start_bare_slack(workdir: Path, fakes_url: str) -> Bot:
         "--token",
         BOT_TOKEN,
     ]
+    if answer_file is not None:
+        argv += ["--answer-file", str(answer_file)]
     return _spawn("bare_slack", argv, dict(os.environ), workdir, port)
 
 
-def start_bare_teams(workdir: Path) -> Bot:
+def start_bare_teams(workdir: Path, *, answer_file: Path | None = None) -> Bot:
+    """The bare botbuilder bot; with `answer_file`, it answers help with that activity."""
     port = free_port()
     argv = [sys.executable, "-m", "bench.bare_teams", "--port", str(port)]
+    if answer_file is not None:
+        argv += ["--answer-file", str(answer_file)]
     return _spawn("bare_teams", argv, dict(os.environ), workdir, port)
 
 

@@ -1,4 +1,5 @@
-"""`chatops demo reseed`: wipe and seed the embedded demo ERP and groupware again (dates move to today)."""
+"""`chatops demo reseed`: wipe and seed the embedded demo ERP and groupware again (dates move to today).
+`chatops demo serve`: run them in a process of their own, for a bot pointed at them by ERP_URL/DOORAY_URL."""
 
 from __future__ import annotations
 
@@ -12,6 +13,31 @@ def add_demo_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     reseed = demo_sub.add_parser("reseed", help="wipe the demo data and seed it again for today")
     reseed.set_defaults(func=_reseed)
+    serve = demo_sub.add_parser(
+        "serve", help="serve the demo ERP and groupware on their own (the bot reaches them by URL)"
+    )
+    serve.add_argument(
+        "--env-out",
+        type=Path,
+        default=Path("var/demo-backends.env"),
+        help="where to write the bot's settings for them (default: var/demo-backends.env)",
+    )
+    serve.add_argument(
+        "--bot-url", default="", help="the bot's base URL for webhooks (default: loopback PORT)"
+    )
+    serve.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.demo_serve import run
+    from bot.logging import configure_logging
+    from bot.settings import load_settings
+    from bot.settings_playground import loopback_base
+
+    settings = load_settings(args.env_file)
+    configure_logging(fmt=settings.core.log_format, level=settings.core.log_level, secrets=settings.secrets())
+    run(settings, bot_url=args.bot_url or loopback_base(settings), env_out=args.env_out)
+    return 0
 
 
 def _reseed(args: argparse.Namespace) -> int:

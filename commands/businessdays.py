@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
+from commands.holidays_kr import korean_public_holidays
 
 _SATURDAY = 5
 _ONE_DAY = timedelta(days=1)
@@ -35,7 +35,7 @@ class KoreanCalendar:
         """The public holidays of `year` (weekends not included unless they are holidays)."""
         cached = self._years.get(year)
         if cached is None:
-            cached = frozenset(holidays.country_holidays("KR", years=year).keys())
+            cached = korean_public_holidays(year)
             self._years[year] = cached
         return cached
 

@@ -3,20 +3,23 @@
 On PostgreSQL the leader holds a session-level advisory lock on a dedicated connection. When its process
 dies the connection closes, the server frees the lock, and another replica's next `check()` takes it.
 SQLite means a single process, which always leads. Leadership saves wasted work only: the unique run key
-already keeps a run from happening twice.
+already keeps a run from happening twice. psycopg is imported by `PgAdvisoryLeader` only, so a SQLite
+deployment never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import psycopg
 from loguru import logger
-from psycopg.rows import TupleRow
 
 from store.db import Database, parse_url
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 SCHEDULER_LOCK_NAME = "chatops-scheduler"
 CHECK_TIMEOUT = 5.0
@@ -88,6 +91,8 @@ class PgAdvisoryLeader:
         return self._leading
 
     async def check(self) -> bool:
+        import psycopg
+
         try:
             async with asyncio.timeout(CHECK_TIMEOUT):
                 fresh = self._conn is None or self._conn.closed
@@ -109,6 +114,8 @@ class PgAdvisoryLeader:
 
     async def release(self) -> None:
         """Unlock (so that the next check elsewhere succeeds at once), then close the connection."""
+        import psycopg
+
         if self._leading and self._conn is not None and not self._conn.closed:
             try:
                 async with asyncio.timeout(CHECK_TIMEOUT):
@@ -119,6 +126,8 @@ class PgAdvisoryLeader:
         await self._close()
 
     async def _connection(self) -> psycopg.AsyncConnection[TupleRow]:
+        import psycopg
+
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(
                 self._conninfo,
@@ -130,6 +139,8 @@ class PgAdvisoryLeader:
         return self._conn
 
     async def _close(self) -> None:
+        import psycopg
+
         conn, self._conn = self._conn, None
         if conn is not None and not conn.closed:
             try:

@@ -3,7 +3,10 @@ relations between add_business_days and business_days_between for any dates."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -111,3 +114,42 @@ def test_next_and_previous_are_neighbours(a: date) -> None:
     preceding = CAL.previous_business_day(a)
     assert preceding < a and CAL.previous_business_day(following) <= a
     assert all(not CAL.is_business_day(a + timedelta(days=i)) for i in range(1, (following - a).days))
+
+
+def test_the_korean_table_is_the_holidays_packages_own() -> None:
+    import holidays
+
+    from commands import holidays_kr
+
+    for year in range(2000, 2036):
+        expected = frozenset(holidays.country_holidays("KR", years=year).keys())
+        assert holidays_kr.korean_public_holidays(year) == expected, year
+    many = holidays.country_holidays("KR", years=range(2024, 2028))
+    union: set[date] = set().union(*(holidays_kr.korean_public_holidays(y) for y in range(2024, 2028)))
+    assert union == set(many.keys())
+
+
+def test_the_korean_table_falls_back_to_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from commands import holidays_kr
+
+    def missing(path: object) -> type:
+        raise FileNotFoundError(str(path))
+
+    holidays_kr._table.cache_clear()
+    monkeypatch.setattr(holidays_kr, "_south_korea_class", missing)
+    try:
+        assert date(2026, 9, 25) in holidays_kr.korean_public_holidays(2026)  # Chuseok
+        assert date(2026, 10, 5) in holidays_kr.korean_public_holidays(2026)  # substitute holiday
+    finally:
+        holidays_kr._table.cache_clear()
+
+
+def test_the_korean_table_loads_only_the_south_korea_module() -> None:
+    probe = (
+        "import sys\nfrom commands.holidays_kr import korean_public_holidays\n"
+        "assert korean_public_holidays(2026)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
-import msal
 from loguru import logger
 
 from commands.errors import UpstreamUnavailable
@@ -84,6 +83,8 @@ class MsalTokenProvider:
 
     def _acquire(self) -> Any:
         if self._app is None:
+            import msal  # only once a token is needed (a Teams bot has it loaded already)
+
             self._app = msal.ConfidentialClientApplication(
                 self._client_id,
                 client_credential=self._secret,

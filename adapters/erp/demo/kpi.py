@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import holidays
-
 from adapters.erp.demo.common import Problem
 from adapters.erp.demo.org import Org
 from adapters.erp.demo.repo_org import subtree
+from commands.holidays_kr import korean_public_holidays
 
 SALES_TEAMS = {"SAL-1": 22_000_000.0, "SAL-2": 15_000_000.0}  # KRW per business day
 MONTH_FACTOR = (0.92, 0.88, 1.02, 1.0, 0.98, 1.04, 0.97, 0.9, 1.03, 1.05, 1.08, 1.15)
@@ -57,7 +56,9 @@ def _days(start: date, end: date) -> Iterator[date]:
 def generate(org: Org, today: date, rng: random.Random) -> list[tuple[str, str, str, float]]:
     """(metric, department, day, value) rows from history_start(today) to yesterday."""
     start, end = history_start(today), today - timedelta(days=1)
-    kr_holidays = holidays.country_holidays("KR", years=range(start.year, today.year + 1))
+    kr_holidays: set[date] = set().union(
+        *(korean_public_holidays(y) for y in range(start.year, today.year + 1))
+    )
     hires = {code: sorted(p.hired_on for p in org.members(code)) for code, *_ in org.departments}
     receivable = {team: base * 32 for team, base in SALES_TEAMS.items()}
     stock = dict(STOCK_TARGETS)

@@ -10,6 +10,7 @@ import json
 import random
 import sqlite3
 from collections.abc import Sequence
+from contextlib import closing
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,14 @@ WORKFLOWS = (
 )
 # (due offset in days or None, forced workflow class) for the first tasks of every project
 _FIXED = ((1, "registered"), (1, "working"), (-3, "working"), (-5, "closed"), (None, "registered"))
+
+
+def is_seeded(db_path: str) -> bool:
+    """Whether `seed` would leave the database alone with reset=False (tables created if missing, as
+    `seed` does), so that a caller can skip gathering the members when they would not be used."""
+    with closing(sqlite3.connect(db_path)) as conn, conn:
+        create_schema(conn)
+        return conn.execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone() is not None
 
 
 def seed(
