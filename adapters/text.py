@@ -64,15 +64,21 @@ def safe_url(url: str) -> str:
 
 
 def utf16_len(text: str) -> int:
-    """Length as platforms count it (UTF-16 code units): never less than `len(text)`."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    """Length as platforms count it (UTF-16 code units): never less than `len(text)`.
+
+    Same as `len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)` (a lone surrogate counts one),
+    counted by the codec in C rather than character by character.
+    """
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def fit(raw: str, limit: int, render: Callable[[str], str] = str) -> str:
     """`render(raw)`, or the rendering of the longest prefix of `raw` plus "…" that fits in `limit`."""
     # Rendering never shortens text, so a prefix of `limit` characters is all that can matter.
     whole = render(raw[: limit + 1])
-    if len(raw) <= limit and utf16_len(whole) <= limit:
+    if len(raw) <= limit and _fits(whole, limit):
         return whole
     lo, hi = 0, min(len(raw), limit)
     while lo < hi:
@@ -84,6 +90,11 @@ def fit(raw: str, limit: int, render: Callable[[str], str] = str) -> str:
     return render(raw[:lo]) + ELLIPSIS
 
 
+def _fits(text: str, limit: int) -> bool:
+    """utf16_len(text) <= limit; a text of at most limit/2 characters fits whatever it holds."""
+    return 2 * len(text) <= limit or utf16_len(text) <= limit
+
+
 def split_fit(raw: str, limit: int, render: Callable[[str], str], max_parts: int) -> list[str]:
     """Render `raw` as up to `max_parts` pieces of at most `limit`, breaking at newlines when possible.
 
@@ -92,10 +103,11 @@ def split_fit(raw: str, limit: int, render: Callable[[str], str], max_parts: int
     parts: list[str] = []
     rest = raw
     while rest and len(parts) < max_parts:
-        head = rest[: limit + 1]
-        if len(rest) <= limit and utf16_len(render(head)) <= limit:
-            parts.append(render(rest))
-            return parts
+        if len(rest) <= limit:
+            whole = render(rest)
+            if _fits(whole, limit):
+                parts.append(whole)
+                return parts
         if len(parts) == max_parts - 1:
             parts.append(fit(rest, limit, render))
             return parts
@@ -146,7 +158,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 def clean(text: str) -> str:
     """Unix newlines; no control characters or lone surrogates (they break JSON/UTF-8 on the way out)."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
 
 
 def chart_summary(points: Sequence[float], locale: str) -> str:

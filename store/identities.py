@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, and_, case, or_, select, update
@@ -22,6 +21,8 @@ _KEY = ("platform", "tenant_id", "user_id")
 # Profile fields a caller may refresh; an empty incoming value never replaces a stored one.
 _PROFILE = ("name", "email", "aad_object_id", "locale")
 _WIDTH: dict[str, int | None] = {f: getattr(_TABLE.c[f].type, "length", None) for f in _PROFILE}
+# How long a row this process wrote or read is trusted (see SqlIdentityRepository).
+READ_TRUST_SECONDS = 5.0
 
 Key = tuple[str, str, str]
 
@@ -29,13 +30,20 @@ Key = tuple[str, str, str]
 class SqlIdentityRepository:
     """Implements commands.ports.identity.IdentityRepository.
 
-    `remember()` runs on every inbound command: a per-process LRU (`cache_size` entries, each trusted for
-    `cache_ttl` seconds so links made by another process show up) lets it skip the database entirely
-    when the caller brings nothing new.
+    `remember()` runs on every inbound command: a per-process LRU (`cache_size` entries) of the rows
+    this process last wrote or read lets it skip the database entirely when the caller brings nothing
+    new. An entry is trusted for `cache_ttl` seconds from that write or read (a hit does not extend
+    it): that is how long a link, unlink or profile change made by another process can go unseen here,
+    so keep it short; a burst of commands from one user still reads once per window.
     """
 
     def __init__(
-        self, db: Database, *, clock: Clock | None = None, cache_size: int = 4096, cache_ttl: float = 60.0
+        self,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        cache_size: int = 4096,
+        cache_ttl: float = READ_TRUST_SECONDS,
     ) -> None:
         self._db = db
         self._clock = clock or SystemClock()
@@ -45,7 +53,7 @@ class SqlIdentityRepository:
         """Insert or refresh what we know of `caller`; returns the stored row (with any link)."""
         key = (caller.platform.value, caller.tenant_id, caller.user_id)
         cached = self._cache.get(key)
-        if cached is not None and _merged(cached, caller) == cached:
+        if cached is not None and _nothing_new(cached, caller):
             return cached
         user = await self._db.run(lambda session: self._remember(session, caller))
         self._cache.put(key, user)
@@ -140,15 +148,14 @@ def _profile(caller: Caller) -> dict[str, str]:
     return {f: getattr(caller, f)[: _WIDTH[f]] for f in _PROFILE}
 
 
-def _merged(stored: ChatUser, caller: Caller) -> ChatUser:
-    new = _profile(caller)
-    return replace(
-        stored,
-        name=new["name"] or stored.name,
-        email=new["email"] or stored.email,
-        aad_object_id=new["aad_object_id"] or stored.aad_object_id,
-        locale=new["locale"] or stored.locale,
-    )
+def _nothing_new(stored: ChatUser, caller: Caller) -> bool:
+    """True when remembering `caller` would leave `stored` as it is: every profile field of the caller
+    is empty (kept) or already the stored value."""
+    for f in _PROFILE:
+        value = getattr(caller, f)[: _WIDTH[f]]
+        if value and value != getattr(stored, f):
+            return False
+    return True
 
 
 def _key_clause(key: Key) -> ColumnElement[bool]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, and_, case, select, update
@@ -20,6 +19,9 @@ from store.tables import TARGET as _TABLE
 
 _KEY = ("platform", "tenant_id", "conversation_id")
 _REASON_WIDTH = 255
+# How long a row this process wrote is trusted to be still in the database (see SqlTargetRepository).
+WRITE_TRUST_SECONDS = 5.0
+_SCALARS = (str, int, bool, type(None))  # JSON values whose == means the same JSON text
 
 Key = tuple[str, str, str]
 
@@ -27,13 +29,22 @@ Key = tuple[str, str, str]
 class SqlTargetRepository:
     """Implements commands.ports.targets.TargetRepository.
 
-    Adapters upsert a target on every inbound activity; a per-process LRU of (fingerprint, target)
-    skips the write when the stored row is known to be identical and active. Entries are trusted for
-    `cache_ttl` seconds, so a deactivation by another process is undone by the next upsert soon after.
+    Adapters upsert a target on every inbound activity. A per-process LRU remembers the row this
+    process last wrote for a conversation, and an upsert that would write exactly that again is
+    skipped while the write is less than `cache_ttl` seconds old (a hit does not extend it). This
+    process's own deactivate() and any read that shows a different row drop the entry at once; what
+    another process changes meanwhile (a deactivation, another reference) is overwritten by the
+    first contact after the window. Keep the window short: it is how long such a change can go
+    unanswered, while a burst of commands from one conversation writes once per window.
     """
 
     def __init__(
-        self, db: Database, *, clock: Clock | None = None, cache_size: int = 4096, cache_ttl: float = 60.0
+        self,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        cache_size: int = 4096,
+        cache_ttl: float = WRITE_TRUST_SECONDS,
     ) -> None:
         self._db = db
         self._clock = clock or SystemClock()
@@ -44,10 +55,8 @@ class SqlTargetRepository:
         An empty `user_id` keeps the stored one."""
         key = (target.platform.value, target.tenant_id, target.conversation_id)
         cached = self._cache.get(key)
-        if cached is not None and cached[1].active:
-            known_user = target.user_id or cached[1].user_id
-            if _fingerprint(replace(target, user_id=known_user)) == cached[0]:
-                return cached[1]
+        if cached is not None and cached[1].active and _unchanged(target, *cached):
+            return cached[1]
         now = self._clock.now()
         values = {
             **dict(zip(_KEY, key, strict=True)),
@@ -101,7 +110,7 @@ class SqlTargetRepository:
             .limit(1)
         )
         row = await self._db.run(lambda session: fetch_one(session, stmt))
-        return None if row is None else _to_target(row)
+        return None if row is None else self._seen(_to_target(row))
 
     async def deactivate(self, target_id: int, reason: str) -> None:
         """Mark the target unusable (bot removed, not_in_channel, user gone); unknown ids are ignored."""
@@ -117,7 +126,15 @@ class SqlTargetRepository:
 
     async def _one(self, where: ColumnElement[bool]) -> Target | None:
         row = await self._db.run(lambda session: fetch_one(session, select(_TABLE).where(where)))
-        return None if row is None else _to_target(row)
+        return None if row is None else self._seen(_to_target(row))
+
+    def _seen(self, target: Target) -> Target:
+        """A row just read: forget what this process wrote for it if the row is no longer that."""
+        key = (target.platform.value, target.tenant_id, target.conversation_id)
+        cached = self._cache.get(key)
+        if cached is not None and (not target.active or _fingerprint(target) != cached[0]):
+            self._cache.pop(key)
+        return target
 
     # Last, so that `list` in the annotations above still means the builtin.
     async def list(
@@ -130,17 +147,56 @@ class SqlTargetRepository:
         if active is not None:
             stmt = stmt.where(_TABLE.c.active.is_(active))
         rows = await self._db.run(lambda session: fetch_all(session, stmt))
-        return [_to_target(row) for row in rows]
+        return [self._seen(_to_target(row)) for row in rows]
 
 
 def _key_clause(key: Key) -> ColumnElement[bool]:
     return and_(*(_TABLE.c[name] == value for name, value in zip(_KEY, key, strict=True)))
 
 
-def _fingerprint(target: Target) -> bytes:
-    """What an upsert would change: kind, user and reference (active is checked separately)."""
-    payload = json.dumps([target.kind.value, target.user_id, target.reference], sort_keys=True, default=str)
+def _fingerprint(target: Target, user_id: str | None = None) -> bytes:
+    """What an upsert would change: kind, user (`user_id` if given) and reference (active is checked
+    separately)."""
+    user = target.user_id if user_id is None else user_id
+    payload = json.dumps([target.kind.value, user, target.reference], sort_keys=True, default=str)
     return hashlib.blake2b(payload.encode(), digest_size=16).digest()
+
+
+def _unchanged(target: Target, fingerprint: bytes, stored: Target) -> bool:
+    """Would upserting `target` write exactly the stored row again? An empty user_id keeps the stored one.
+
+    The usual case (the same kind, user and reference, of the same types) is decided without JSON."""
+    user_id = target.user_id or stored.user_id
+    if (
+        target.kind is stored.kind
+        and user_id == stored.user_id
+        and _same_json(target.reference, stored.reference)
+    ):
+        return True
+    return _fingerprint(target, user_id) == fingerprint
+
+
+def _same_json(a: object, b: object) -> bool:
+    """True when `a` and `b` are the same JSON value held in the same Python types, so that any JSON
+    encoding gives the same text; False when unsure (floats, where -0.0 == 0.0, or other types)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return False
+        for name, value in a.items():
+            other = b[name]
+            if type(name) is not str:
+                return False
+            if type(value) is str and type(other) is str:
+                if value != other:
+                    return False
+            elif not _same_json(value, other):
+                return False
+        return True
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) in _SCALARS and a == b
 
 
 def _to_target(row: RowMapping) -> Target:

@@ -13,6 +13,7 @@ from typing import Any
 
 from loguru import logger
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.mapping import conversation_of, target_of, text_field
@@ -22,8 +23,10 @@ from adapters.slack.render import (
     is_link_click,
     read_modal_inputs,
     render_input_modal,
+    render_keyed,
     render_message,
 )
+from adapters.slack.render_cache import MAX_BYTES, BoundedLru, MessageKey, message_key
 from commands.cards import Button, Reply
 from commands.context import ActionResult
 from commands.dispatch import Dispatcher
@@ -35,6 +38,7 @@ from commands.registry import Registry
 ACK_BUDGET = 1.2  # seconds; leaves headroom under Slack's 3 s when the process is busy
 UMBRELLA = "/chatops"
 MODAL_CALLBACK = "chatops.inputs"
+ACK_BODIES_KEPT = 128
 
 
 def slash_commands(registry: Registry) -> list[str]:
@@ -50,6 +54,7 @@ class SlackListeners:
         self._targets = targets
         self._profiles = profiles
         self._registry = registry
+        self._ack_bodies: BoundedLru[tuple[MessageKey, str], str] = BoundedLru(ACK_BODIES_KEPT)
 
     def register(self, app: AsyncApp) -> None:
         for command in slash_commands(self._registry):
@@ -77,7 +82,7 @@ class SlackListeners:
         task = asyncio.ensure_future(self._dispatcher.handle_text(caller, conversation, text, request_id))
         done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
         if done:
-            await ack(**self._message(task.result(), caller.locale))
+            await self._ack_reply(ack, task.result(), caller.locale)
             return
         await ack(text=t(caller.locale, "slack.working"), response_type="ephemeral")
         await respond(**self._message(await task, caller.locale))
@@ -197,11 +202,33 @@ class SlackListeners:
             elif channel_id and user_id:
                 await client.chat_postEphemeral(channel=channel_id, user=user_id, text=result.notice)
 
+    async def _ack_reply(self, ack: AsyncAck, reply: Reply, locale: str) -> None:
+        """Answer in the ack. The HTTP body Bolt made for an equal reply is reused as it is: same
+        bytes, without rendering and JSON-encoding the message again (help, answered all day long)."""
+        key = message_key(reply, locale)
+        if key is None:
+            await ack(**self._message(reply, locale))
+            return
+        ack_key = (key, _response_type(reply))
+        body = self._ack_bodies.get(ack_key)
+        if body is not None:
+            ack.response = BoltResponse(status=200, body=body)
+            return
+        response = await ack(**self._message(reply, locale, key))
+        if response.status == 200 and len(response.body) <= MAX_BYTES:
+            self._ack_bodies.put(ack_key, response.body)
+
     @staticmethod
-    def _message(reply: Reply, locale: str) -> dict[str, Any]:
-        message = render_message(reply, locale=locale)
-        message["response_type"] = "ephemeral" if reply.ephemeral else "in_channel"
+    def _message(reply: Reply, locale: str, key: MessageKey | None = None) -> dict[str, Any]:
+        message = (
+            render_keyed(reply, locale, key) if key is not None else render_message(reply, locale=locale)
+        )
+        message["response_type"] = _response_type(reply)
         return message
+
+
+def _response_type(reply: Reply) -> str:
+    return "ephemeral" if reply.ephemeral else "in_channel"
 
 
 def _obj(body: dict[str, Any], key: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from adapters.slack.modal import (
     read_modal_inputs,
     render_input_modal,
 )
+from adapters.slack.render_cache import MessageCache, MessageKey, message_key
 from adapters.text import (
     ZWSP,
     chart_summary,
@@ -67,6 +68,7 @@ __all__ = [
     "read_modal_inputs",
     "render_blocks",
     "render_input_modal",
+    "render_keyed",
     "render_message",
     "translate_markdown",
 ]
@@ -92,6 +94,8 @@ _TONE_MARKS = {Tone.GOOD: "🟢 ", Tone.WARNING: "🟡 ", Tone.ATTENTION: "🔴 
 _STYLES = {Style.PRIMARY: "primary", Style.DANGER: "danger"}
 
 Piece = tuple[dict[str, Any], int]  # (block, how many neutral items it shows)
+
+MESSAGE_CACHE = MessageCache()
 
 
 def escape_mrkdwn(text: str, *, strict: bool = False) -> str:
@@ -147,7 +151,25 @@ def render_blocks(card: Card, *, locale: str) -> list[dict[str, Any]]:
 
 
 def render_message(reply: Reply, *, locale: str) -> dict[str, Any]:
-    """`{"text": fallback, "blocks": [...]}` for chat.postMessage/chat.update/respond."""
+    """`{"text": fallback, "blocks": [...]}` for chat.postMessage/chat.update/respond.
+
+    A reply equal to one rendered recently (help, say) is served from MESSAGE_CACHE, as a fresh copy."""
+    return render_keyed(reply, locale, message_key(reply, locale))
+
+
+def render_keyed(reply: Reply, locale: str, key: MessageKey | None) -> dict[str, Any]:
+    """`render_message` for a caller that already has `message_key(reply, locale)`."""
+    if key is not None:
+        cached = MESSAGE_CACHE.get(key)
+        if cached is not None:
+            return cached
+    message = _render_message(reply, locale)
+    if key is not None:
+        MESSAGE_CACHE.put(key, message)
+    return message
+
+
+def _render_message(reply: Reply, locale: str) -> dict[str, Any]:
     counter = _Counter()
     pieces: list[Piece] = []
     for index, card in enumerate(reply.cards):
@@ -235,7 +257,7 @@ def _text(text: Text) -> Iterator[Piece]:
         if not part.strip():
             continue
         obj = {"type": "mrkdwn", "text": part, "verbatim": True} if text.markdown else plain_text_object(part)
-        if text.tone is Tone.SUBTLE or text.size == "small":
+        if text.tone == Tone.SUBTLE or text.size == "small":
             yield {"type": "context", "elements": [obj]}, 1
         else:
             yield {"type": "section", "text": obj}, 1

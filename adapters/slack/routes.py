@@ -63,6 +63,8 @@ def well_formed(body: str, content_type: str) -> bool:
             return isinstance(json.loads(body), dict)
         except ValueError:
             return False
+    if not _may_name_payload(body):
+        return True  # a slash command: nothing for Bolt to choke on, and no need to parse it here
     form = urllib.parse.parse_qs(body)
     if "payload" not in form:
         return True
@@ -71,6 +73,12 @@ def well_formed(body: str, content_type: str) -> bool:
     except ValueError:
         return False
     return isinstance(payload, dict) and _payload_shape_ok(payload)
+
+
+def _may_name_payload(body: str) -> bool:
+    """False when no field of the form `body` can be called "payload" once decoded: the word is not
+    in it and no field name is percent-encoded (parse_qs splits on "&" and turns "+" into a space)."""
+    return "payload" in body or any("%" in pair.partition("=")[0] for pair in body.split("&"))
 
 
 _OBJECT_FIELDS = ("user", "team", "container", "view", "message")

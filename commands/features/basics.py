@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from commands.cards import Actions, Button, Card, Divider, Fact, Facts, Header, Reply, Style, Text, Tone
 from commands.context import ActionContext, ActionResult, CommandContext
@@ -14,20 +15,35 @@ from commands.services import Services
 BADGE_SECONDS = 0.5
 EXAMPLE_ACTION = "help.example"
 BACK_ACTION = "help.back"
+HELP_CARDS_KEPT = 64  # help cards built for distinct (texts, badges); the badge text varies per user
 
 
 def help_card(services: Services, locale: str, badges: tuple[str, ...] = ()) -> Card:
-    commands = [c for c in services.registry.commands if not c.hidden]
-    elements: list[Header | Text | Facts | Divider | Actions] = [Header(t(locale, "help.title"))]
+    # The card is a function of these texts only: equal texts give the same (immutable) card, built once.
+    commands = tuple(
+        (c.name, t(locale, c.usage_key), t(locale, c.description_key))
+        for c in services.registry.commands
+        if not c.hidden
+    )
+    chrome = tuple(
+        t(locale, key) for key in ("help.title", "help.intro", "help.show_example", "help.summary")
+    )
+    return _help_card(chrome, tuple(badges), commands)
+
+
+@functools.lru_cache(maxsize=HELP_CARDS_KEPT)
+def _help_card(
+    chrome: tuple[str, ...], badges: tuple[str, ...], commands: tuple[tuple[str, str, str], ...]
+) -> Card:
+    title, intro, show_example, summary = chrome
+    elements: list[Header | Text | Facts | Divider | Actions] = [Header(title)]
     elements.extend(Text(badge, tone=Tone.WARNING) for badge in badges)
-    elements.append(Text(t(locale, "help.intro")))
-    for spec in commands:
+    elements.append(Text(intro))
+    for name, usage, description in commands:
         elements.append(Divider())
-        elements.append(Facts((Fact(t(locale, spec.usage_key), t(locale, spec.description_key)),)))
-        elements.append(
-            Actions((Button(t(locale, "help.show_example"), EXAMPLE_ACTION, {"command": spec.name}),))
-        )
-    return Card(summary=t(locale, "help.summary"), elements=tuple(elements))
+        elements.append(Facts((Fact(usage, description),)))
+        elements.append(Actions((Button(show_example, EXAMPLE_ACTION, {"command": name}),)))
+    return Card(summary=summary, elements=tuple(elements))
 
 
 async def help_command(ctx: CommandContext) -> Reply:
@@ -44,7 +60,8 @@ async def _badges(ctx: CommandContext) -> tuple[str, ...]:
     found = []
     for provider in ctx.services.registry.badges:
         try:
-            badge = await asyncio.wait_for(provider(ctx), BADGE_SECONDS)
+            async with asyncio.timeout(BADGE_SECONDS):  # no extra task, unlike wait_for
+                badge = await provider(ctx)
         except (ChatOpsError, TimeoutError):
             continue  # a badge is a nicety: a slow or absent ERP must not slow or break help
         if badge:
