@@ -1,14 +1,17 @@
 """The bare slack-bolt baseline: an AsyncApp mounted in aiohttp exactly as the product mounts its own
 (to_bolt_request / to_aiohttp_response around async_dispatch), answering `/chatops help` in the ack
-with a fixed small Block Kit message.
+with a fixed small Block Kit message, or with the JSON of `--answer-file` (the latency benchmark
+passes the product's own help answer, so both bots send the same bytes).
 
-    python -m bench.bare_slack --port N --signing-secret S --api-url http://127.0.0.1:M/api/
+    python -m bench.bare_slack --port N --signing-secret S --api-url http://127.0.0.1:M/api/ [--answer-file F]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -26,13 +29,16 @@ HELP: dict[str, Any] = {
 }
 
 
-def create_app(signing_secret: str, api_url: str, token: str) -> web.Application:
+def create_app(
+    signing_secret: str, api_url: str, token: str, answer: dict[str, Any] | None = None
+) -> web.Application:
     bolt = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url), signing_secret=signing_secret)
+    help_answer = answer or HELP
 
     @bolt.command("/chatops")
     async def command(ack: AsyncAck, body: dict[str, Any]) -> None:
         if str(body.get("text", "")).strip() in ("", "help"):
-            await ack(**HELP)
+            await ack(**help_answer)
         else:
             await ack(text="unknown command")
 
@@ -54,8 +60,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--signing-secret", required=True)
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", default="xoxb-bare-bench")
+    parser.add_argument("--answer-file", type=Path, help="JSON ack body to answer help with")
     args = parser.parse_args(argv)
-    app = create_app(args.signing_secret, args.api_url, args.token)
+    answer = json.loads(args.answer_file.read_text()) if args.answer_file else None
+    app = create_app(args.signing_secret, args.api_url, args.token, answer)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
     return 0
 

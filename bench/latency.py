@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,11 +68,13 @@ async def run(args: argparse.Namespace) -> int:
     clicks = WARMUP + (args.n1 + 2 * args.n) // 2 + 10
     item_ids = await _bots.prepare_product(workdir, clicks)
     product = _bots.start_product(workdir, fakes.url)
-    bare_slack = _bots.start_bare_slack(workdir, fakes.url)
-    bare_teams = _bots.start_bare_teams(workdir)
-    bots = (product, bare_slack, bare_teams)
+    bots = [product]
     try:
         await product.ready("/readyz")
+        slack_answer, teams_answer = await _product_help(product, fakes, workdir)
+        bare_slack = _bots.start_bare_slack(workdir, fakes.url, answer_file=slack_answer)
+        bare_teams = _bots.start_bare_teams(workdir, answer_file=teams_answer)
+        bots += [bare_slack, bare_teams]
         await bare_slack.ready("/healthz")
         await bare_teams.ready("/healthz")
         scenarios = [
@@ -115,6 +118,26 @@ async def run(args: argparse.Namespace) -> int:
         _bots.clean(workdir)
 
 
+async def _product_help(product: _bots.Bot, fakes: Fakes, workdir: Path) -> tuple[Path, Path]:
+    """The product's own `help` answers (the Slack ack body, the Teams reply activity), for the bare
+    bots to send: both sides then answer with the same bytes and only the stacks differ."""
+    async with client_session(1) as session:
+        request = slack_command(fakes, "help")(0)
+        async with session.post(product.url + request.path, data=request.body, headers=request.headers) as r:
+            slack = await r.json()
+        fakes.last_activity = {}
+        request = teams_message(fakes, "help")(0)
+        async with session.post(product.url + request.path, data=request.body, headers=request.headers) as r:
+            await r.read()
+    teams = {k: v for k, v in fakes.last_activity.items() if k in ("type", "text", "summary", "attachments")}
+    if not slack.get("blocks") or not teams.get("attachments"):
+        raise RuntimeError("the product did not answer help with a card")
+    paths = workdir / "slack_help.json", workdir / "teams_help.json"
+    for path, answer in zip(paths, (slack, teams), strict=True):
+        path.write_text(json.dumps(answer, ensure_ascii=False))
+    return paths
+
+
 async def _measure(scenarios: list[Scenario], product: _bots.Bot, args: argparse.Namespace) -> list[Series]:
     series: list[Series] = []
     next_number: dict[str, int] = {}
@@ -152,7 +175,8 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
         "- product: `chatops serve` with the embedded demo ERP and groupware (in its process), SQLite (WAL), "
         "Teams local mode (no app id, as the bare bot), Slack signed with a known secret, Web API at a fake; "
         "bare: a slack-bolt AsyncApp mounted the same way / "
-        "a botbuilder CloudAdapter bot (`adapter.process`)",
+        "a botbuilder CloudAdapter bot (`adapter.process`); both answer `help` with the product's own help "
+        "answer (captured from the product at the start of the run), so both sides send the same bytes",
         "- latency: client-side, request sent to the last byte of the answer (for Slack: the ack); "
         "CPU: the bot process's user+sys time per request",
         "",

@@ -79,6 +79,7 @@ class Fakes:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.members: dict[str, dict[str, Any]] = {}
+        self.last_activity: dict[str, Any] = {}  # the body of the last activity posted to a conversation
         self._ids = itertools.count(1)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._slack)
@@ -117,8 +118,10 @@ class Fakes:
         return web.Response(text="ok")
 
     async def _connector(self, request: web.Request) -> web.Response:
-        await request.read()
+        body = await request.read()
         self.calls[f"teams:{request.method}"] += 1
+        if request.method == "POST" and "/activities" in request.path:
+            self.last_activity = json.loads(body or b"{}")
         if request.method == "GET" and "/members/" in request.path:
             member = self.members.get(urllib.parse.unquote(request.path.rsplit("/", 1)[-1]))
             if member is None:
