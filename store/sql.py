@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, RowMapping, Table
+from sqlalchemy import ColumnElement, Executable, RowMapping, Table, alias
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Insert
@@ -13,6 +13,16 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Excluded = ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]
+_EXCLUDED: dict[Table, Excluded] = {}
+
+
+def _excluded(table: Table) -> Excluded:
+    """What `Insert.excluded` is (`alias(table, name="excluded").columns`), built once per table:
+    building it sets up a proxy for every column, more work than the rest of a small upsert."""
+    found = _EXCLUDED.get(table)
+    if found is None:
+        found = _EXCLUDED[table] = alias(table, name="excluded").columns
+    return found
 
 
 def upsert(
@@ -29,7 +39,7 @@ def upsert(
     stmt: postgresql.Insert | sqlite.Insert
     stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     stmt = stmt.values(dict(values))
-    excluded: Excluded = stmt.excluded
+    excluded = _excluded(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_=dict(update(excluded)),
