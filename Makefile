@@ -12,7 +12,7 @@ RUN := $(UV) run --frozen --no-sync
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 .venv/.installed: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: .venv/.installed
