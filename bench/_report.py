@@ -22,10 +22,14 @@ def _git(*args: str) -> str:
         return ""
 
 
+def commit_label() -> str:
+    """The short commit, and whether the tree had uncommitted work."""
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" (plus uncommitted work)" if _git("status", "--porcelain") else "")
+
+
 def machine_lines() -> list[str]:
     """`- date: …`, `- machine: …` lines for a results file."""
-    commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = " (plus uncommitted work)" if _git("status", "--porcelain") else ""
     cpu = ""
     with contextlib.suppress(OSError):
         models = [
@@ -33,7 +37,7 @@ def machine_lines() -> list[str]:
         ]
         cpu = models[0].split(":", 1)[1].strip() if models else ""
     return [
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit}{dirty}",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit_label()}",
         f"- machine: {platform.system()} {platform.release()} {platform.machine()}; {os.cpu_count()} CPUs"
         f"{' (' + cpu + ')' if cpu else ''}; Python {platform.python_version()}; load average at start "
         f"{os.getloadavg()[0]:.2f} (other work on the machine adds noise)",

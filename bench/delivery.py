@@ -30,6 +30,7 @@ from pathlib import Path
 
 from adapters.slack.sender import render_payload as slack_payload
 from adapters.teams.sender import render_payload as teams_payload
+from bench._report import commit_label
 from bot.settings_delivery import DeliverySettings
 from commands.cards import Reply
 from commands.invocation import ConversationKind, Platform
@@ -248,13 +249,11 @@ def _children_cpu() -> float:
 def report(s: Scenario, outcomes: list[Outcome], db_kind: str) -> str:
     ceiling_s, binding = s.ceiling()
     ceiling_rate = s.total / ceiling_s
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     hot = Counter(n for *_, n in s.plan()).most_common()
     lines = [
         "# Delivery benchmark",
         "",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-        f"commit {commit.stdout.strip() or 'unknown'} (plus uncommitted work)",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit_label()}",
         f"- machine: {' '.join(platform.uname())}; {os.cpu_count()} CPUs; "
         f"Python {platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f}",
         f"- database: {db_kind}; one worker process (`tests/delivery_worker_proc.py`, built by "

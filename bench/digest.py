@@ -18,7 +18,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from adapters.slack.sender import render_payload as slack_payload
 from adapters.teams.routes import BotFrameworkConfig, build_adapter
 from adapters.teams.sender import TeamsSender
 from adapters.teams.sender import render_payload as teams_payload
+from bench._report import commit_label
 from commands.businessdays import KoreanCalendar
 from commands.features import build_registry
 from commands.features.kpi import (
@@ -230,14 +230,12 @@ async def run(args: argparse.Namespace, db_url: str, erp_path: str) -> dict[str,
 
 def report(args: argparse.Namespace, r: dict[str, float], db_kind: str) -> str:
     ceiling = max(ceiling_seconds(args.channels, args.scale), 1e-3)  # a small load fits in one burst
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     rate = r["channels_reached"] / r["deliver_s"] if r["deliver_s"] > 0 else 0.0
     return "\n".join(
         [
             "# Digest fan-out benchmark",
             "",
-            f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit.stdout.strip() or 'unknown'} "
-            "(plus uncommitted work)",
+            f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit {commit_label()}",
             f"- machine: {' '.join(platform.uname())}; {os.cpu_count()} CPUs; "
             f"Python {platform.python_version()}",
             f"- database: {db_kind}; demo ERP over HTTP on loopback; KPI cache TTL 300 s; "

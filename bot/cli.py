@@ -20,9 +20,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, playground=True)
     app = create_app(settings)
+    app.on_startup.append(_freeze_heap)
     print(f"chatops serving on http://{settings.core.host}:{settings.core.port}", file=sys.stderr)
     web.run_app(app, host=settings.core.host, port=settings.core.port, print=None, access_log=None)
     return 0
+
+
+async def _freeze_heap(_app: object) -> None:
+    """Once the app is built: the objects made so far (imported modules, the container) live as long
+    as the process, so move them out of the collector's sight; otherwise every full collection walks
+    them all, a pause of tens of milliseconds in the middle of a request."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from adapters.slack import app as slack_app
 from adapters.slack import routes
 from adapters.slack.app import SlackListeners
 from adapters.slack.render import _render_message
-from commands.cards import Card, Fact, Facts, Reply, Text
+from commands.cards import Card, Reply, Text
 from commands.context import CommandContext
 from commands.errors import UpstreamUnavailable
 from commands.features import basics, build_registry
@@ -73,7 +73,7 @@ async def test_a_reused_ack_body_is_what_bolt_makes(ephemeral: bool) -> None:
 
 async def test_replies_that_cannot_be_keyed_are_acked_the_long_way() -> None:
     slack = listeners()
-    reply = Reply.of(Card("s", (Facts([Fact("a", "b")]),)))  # type: ignore[arg-type]
+    reply = Reply.of(Card("s", (Text("quiet", tone="subtle"),)))  # type: ignore[arg-type]
     ack = new_ack()
     await slack._ack_reply(ack, reply, "ko")
     assert ack.response is not None and ack.response.body == (await bolt_body(reply, "ko"))[0]
