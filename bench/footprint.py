@@ -85,7 +85,10 @@ def _bytecode(workdir: Path, cached: bool) -> str:
         os.environ["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
         return "cached (`--bytecode`: a bytecode cache per run, filled by the discarded start)"
     if sys.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        return "compiled from source at every start (PYTHONDONTWRITEBYTECODE is set; see `--bytecode`)"
+        return (
+            "PYTHONDONTWRITEBYTECODE is set: modules without a .pyc (`make install` compiles the installed "
+            "packages) are compiled at every start; see `--bytecode`"
+        )
     return "Python's default (.pyc written next to the sources when it can)"
 
 
