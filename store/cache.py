@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -50,3 +51,35 @@ class LruCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class SingleFlight(Generic[K, V]):
+    """Concurrent calls with an equal key share one run: the first caller runs it, the others await its
+    result (or its error). Stops a burst of identical writes, all missing an expired cache entry at
+    once, from queueing one behind another on the database."""
+
+    def __init__(self) -> None:
+        self._running: dict[K, asyncio.Future[V]] = {}
+
+    async def run(self, key: K, call: Callable[[], Awaitable[V]]) -> V:
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieve)  # no "exception never retrieved" when nobody joined
+        self._running[key] = future
+        try:
+            result = await call()
+        except BaseException as exc:
+            future.set_exception(exc if isinstance(exc, Exception) else asyncio.CancelledError())
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._running[key]
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

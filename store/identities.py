@@ -12,7 +12,7 @@ from commands.errors import Conflict
 from commands.invocation import Caller, Platform
 from commands.ports.clock import Clock, SystemClock
 from commands.ports.identity import ChatUser
-from store.cache import LruCache
+from store.cache import LruCache, SingleFlight
 from store.db import Database
 from store.sql import Excluded, fetch_all, fetch_one, upsert
 from store.tables import CHAT_USER as _TABLE
@@ -48,6 +48,7 @@ class SqlIdentityRepository:
         self._db = db
         self._clock = clock or SystemClock()
         self._cache: LruCache[Key, ChatUser] = LruCache(cache_size, cache_ttl)
+        self._writes: SingleFlight[Caller, ChatUser] = SingleFlight()  # identical concurrent writes: one
 
     async def remember(self, caller: Caller) -> ChatUser:
         """Insert or refresh what we know of `caller`; returns the stored row (with any link)."""
@@ -55,7 +56,7 @@ class SqlIdentityRepository:
         cached = self._cache.get(key)
         if cached is not None and _nothing_new(cached, caller):
             return cached
-        user = await self._db.run(lambda session: self._remember(session, caller))
+        user = await self._writes.run(caller, lambda: self._db.run(lambda s: self._remember(s, caller)))
         self._cache.put(key, user)
         return user
 

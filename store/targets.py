@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, RowMapping, and_, case, select, update
 from commands.invocation import ConversationKind, Platform
 from commands.ports.clock import Clock, SystemClock
 from commands.ports.targets import Target
-from store.cache import LruCache
+from store.cache import LruCache, SingleFlight
 from store.db import Database
 from store.sql import Excluded, fetch_all, fetch_one, upsert
 from store.tables import TARGET as _TABLE
@@ -49,6 +49,7 @@ class SqlTargetRepository:
         self._db = db
         self._clock = clock or SystemClock()
         self._cache: LruCache[Key, tuple[bytes, Target]] = LruCache(cache_size, cache_ttl)
+        self._writes: SingleFlight[tuple[Key, bytes], RowMapping | None] = SingleFlight()  # same for upserts
 
     async def upsert(self, target: Target) -> Target:
         """Insert or update by (platform, tenant_id, conversation_id); re-activates the target.
@@ -80,7 +81,8 @@ class SqlTargetRepository:
             }
 
         stmt = upsert(self._db.dialect, _TABLE, values, keys=_KEY, update=changes)
-        row = await self._db.run(lambda session: fetch_one(session, stmt))
+        flight = (key, _fingerprint(target))
+        row = await self._writes.run(flight, lambda: self._db.run(lambda session: fetch_one(session, stmt)))
         if row is None:  # pragma: no cover - an upsert without WHERE always returns its row
             raise RuntimeError("target upsert returned no row")
         stored = _to_target(row)
