@@ -5,8 +5,8 @@ heads>) ORDER BY <longest queue first>, queued_at LIMIT n FOR UPDATE SKIP LOCKED
 SET status='sending', claimed_by, claimed_until=now+lease … FROM picked WHERE <still claimable>
 RETURNING …`. On PostgreSQL,
 SKIP LOCKED lets replicas claim side by side without waiting for or taking each other's rows; SQLite
-ignores the locking clause and serialises writers (this repository also queues its own writes, so
-they do not sleep in SQLite's busy handler). The UPDATE repeats the "still claimable" condition, so
+ignores the locking clause and serialises writers (Database.run queues the process's writes, so they
+do not sleep in SQLite's busy handler). The UPDATE repeats the "still claimable" condition, so
 a row is never leased twice. A due head is the oldest unfinished row of its conversation (no earlier
 pending/sending row with the same conv_key), which keeps every conversation strictly in order across
 replicas; a row in backoff holds back the rows behind it. Optionally, busy tenants are skipped and
@@ -22,7 +22,6 @@ idempotency key; see adapters/slack/sender.py), and the Bot Connector has no ide
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -71,8 +70,6 @@ class SqlOutboxRepository:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        # SQLite has one writer: queueing our writes here beats connections sleeping in its busy handler.
-        self._sqlite_writes = asyncio.Lock() if db.dialect == "sqlite" else None
 
     async def add(self, delivery: Delivery, *, due: datetime) -> bool:
         """INSERT … ON CONFLICT (delivery_key) DO NOTHING: True when the row is new."""
@@ -234,10 +231,7 @@ class SqlOutboxRepository:
     # --- helpers ----------------------------------------------------------------------------------
 
     async def _write(self, fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        if self._sqlite_writes is None:
-            return await self._db.run(fn)
-        async with self._sqlite_writes:
-            return await self._db.run(fn)
+        return await self._db.run(fn)  # on SQLite, Database.run queues the process's units of work
 
     async def _leased_update(self, row_id: int, worker_id: str, **values: Any) -> bool:
         stmt = self._leased(row_id, worker_id).values(**values)
