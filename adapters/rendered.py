@@ -13,6 +13,7 @@ from __future__ import annotations
 import marshal
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from commands.cards import (
@@ -102,6 +103,17 @@ class RenderedCache:
         if data is None:
             return None
         content: dict[str, Any] = marshal.loads(data)  # noqa: S302 - only bytes this cache wrote
+        return content
+
+    def rendered(self, key: RenderKey | None, render: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The cached rendering for `key`, or `render()` (kept for next time); no key: just render."""
+        if key is None:
+            return render()
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        content = render()
+        self.put(key, content)
         return content
 
     def put(self, key: RenderKey, content: dict[str, Any]) -> None:

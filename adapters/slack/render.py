@@ -159,14 +159,7 @@ def render_message(reply: Reply, *, locale: str) -> dict[str, Any]:
 
 def render_keyed(reply: Reply, locale: str, key: MessageKey | None) -> dict[str, Any]:
     """`render_message` for a caller that already has `message_key(reply, locale)`."""
-    if key is not None:
-        cached = MESSAGE_CACHE.get(key)
-        if cached is not None:
-            return cached
-    message = _render_message(reply, locale)
-    if key is not None:
-        MESSAGE_CACHE.put(key, message)
-    return message
+    return MESSAGE_CACHE.rendered(key, lambda: _render_message(reply, locale))
 
 
 def _render_message(reply: Reply, locale: str) -> dict[str, Any]:

@@ -108,15 +108,7 @@ class _Context:
 def render_card(card: Card, *, locale: str) -> dict[str, Any]:
     """The Adaptive Card 1.5 JSON for `card` (Teams extensions: root `msteams`, `Chart.*` elements).
     A fresh dict every time: the caller may change it."""
-    key = card_key(card, locale)
-    if key is not None:
-        cached = _RENDERED.get(key)
-        if cached is not None:
-            return cached
-    content = _render_card(card, locale)
-    if key is not None:
-        _RENDERED.put(key, content)
-    return content
+    return _RENDERED.rendered(card_key(card, locale), lambda: _render_card(card, locale))
 
 
 def _render_card(card: Card, locale: str) -> dict[str, Any]:
