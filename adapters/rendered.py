@@ -6,19 +6,24 @@ into a hashable value field by field and insists on the exact declared type of e
 where an `int` belongs, or `1` where a `float` was, is equal yet renders differently. Anything else (an
 unknown element, a subclass, a plain string where an enum belongs) raises `Unfit`: not cached.
 `RenderedCache` keeps renderings as marshal bytes, so every hit is a fresh copy a caller may change.
+`elements_key` remembers a card's key for the card object itself: cards are values (frozen, and nothing
+in one is changed after it is built), so a card built once and answered often (help) is walked once.
 """
 
 from __future__ import annotations
 
 import marshal
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from commands.cards import (
     Actions,
     Button,
+    Card,
     Chart,
     Divider,
     Element,
@@ -33,6 +38,7 @@ from commands.cards import (
 )
 
 MAX_BYTES = 64 * 1024  # larger renderings are not kept
+CARD_KEYS_KEPT = 256
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -132,6 +138,22 @@ class RenderedCache:
 
 
 _ELEMENTS = frozenset({Header, Text, Facts, Divider, Image, TextInput, Actions, Chart})
+_CARD_KEYS: dict[int, tuple[weakref.ref[Card], RenderKey]] = {}
+_CARD_KEYS_WRITE = threading.Lock()  # reads need none: a dict lookup is atomic
+
+
+def elements_key(card: Card) -> RenderKey:
+    """`element_key` of each of the card's elements, as one key; raises Unfit. Remembered per card
+    object (by identity, while it lives), so an interned card is walked once."""
+    entry = _CARD_KEYS.get(id(card))
+    if entry is not None and entry[0]() is card:
+        return entry[1]
+    key = RenderKey(tuple(map(element_key, card.elements)))
+    with _CARD_KEYS_WRITE:
+        if len(_CARD_KEYS) >= CARD_KEYS_KEPT:
+            del _CARD_KEYS[next(iter(_CARD_KEYS))]  # the oldest
+        _CARD_KEYS[id(card)] = (weakref.ref(card), key)
+    return key
 
 
 def element_key(element: Element) -> tuple[object, ...]:
@@ -164,8 +186,8 @@ def text(value: object) -> str:
 
 
 def text_dict(values: object) -> tuple[tuple[str, str], ...]:
-    """A dict of str to str as a hashable value; raises Unfit."""
-    if type(values) is not dict:
+    """A card's read-only mapping of str to str as a hashable value; raises Unfit."""
+    if type(values) is not MappingProxyType:
         raise Unfit
     return tuple((text(k), text(v)) for k, v in values.items())
 

@@ -1,6 +1,7 @@
 """Latency overhead of the product against the bare SDKs, in one run on one machine.
 
     python -m bench latency [--quick] [--rounds 2] [--n1 300] [--n 2000] [--out bench/results/latency.md]
+                            [--only TEXT] [--concurrency 1 16 64] [--hold SECONDS]
 
 The product (`chatops serve`, demo backends, Slack at a local fake) and the bare slack-bolt and
 botbuilder bots run as processes; the fakes and this load generator share the bench process. For
@@ -35,6 +36,7 @@ from bench.loadgen import (
 CONCURRENCY = (1, 16, 64)
 GOAL = 1.2
 WARMUP = 150
+APPROVAL = "approval click (Teams Action.Execute approve)"
 
 
 @dataclass
@@ -65,7 +67,7 @@ async def run(args: argparse.Namespace) -> int:
     fakes = Fakes()
     await fakes.start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-latency-"))
-    clicks = WARMUP + (args.n1 + 2 * args.n) // 2 + 10
+    clicks = WARMUP + (args.n1 + 2 * args.n) // 2 + 10 if args.only.lower() in APPROVAL.lower() else 0
     item_ids = await _bots.prepare_product(workdir, clicks)
     product = _bots.start_product(workdir, fakes.url)
     bots = [product]
@@ -89,7 +91,7 @@ async def run(args: argparse.Namespace) -> int:
             ),
             Scenario("kpi (Slack /chatops kpi 매출)", slack_command(fakes, "kpi 매출", user=_bots.KPI_SLACK)),
             Scenario(
-                "approval click (Teams Action.Execute approve)",
+                APPROVAL,
                 teams_execute(
                     fakes,
                     "approval.decide.approve",
@@ -99,6 +101,10 @@ async def run(args: argparse.Namespace) -> int:
                 scale=0.5,
             ),
         ]
+        scenarios = [sc for sc in scenarios if not args.only or args.only.lower() in sc.name.lower()]
+        if args.hold:
+            print(f"product pid {product.process.pid}; sending in {args.hold} s", flush=True)
+            await asyncio.sleep(args.hold)
         series = await _measure(scenarios, product, args)
         worst_ack = max(
             s.samples[c].worst
@@ -149,7 +155,7 @@ async def _measure(scenarios: list[Scenario], product: _bots.Bot, args: argparse
             await _point(bot, build, int(WARMUP * sc.scale), 8, next_number.setdefault(sc.name, 0))
         next_number[sc.name] = int(WARMUP * sc.scale)
         by_target = {name: Series(sc.name, name) for name, _, _ in targets}
-        for c in CONCURRENCY:
+        for c in args.concurrency:
             total = int((args.n1 if c == 1 else args.n) * sc.scale)
             per_round = max(1, total // args.rounds)
             for r in range(args.rounds):
@@ -169,7 +175,7 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
     lines = [
         *machine_lines(),
         "- load: loopback HTTP, aiohttp client with keep-alive; "
-        f"concurrency {', '.join(map(str, CONCURRENCY))}; "
+        f"concurrency {', '.join(map(str, args.concurrency))}; "
         f"{args.n1} requests at c=1 and {args.n} at c=16/64 per target ({args.rounds} alternating rounds, "
         f"after {WARMUP} warm-up); kpi and approval clicks: half as many",
         "- product: `chatops serve` with the embedded demo ERP and groupware (in its process), SQLite (WAL), "
@@ -200,7 +206,7 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
     products = {s.scenario: s for s in series if s.target == "product"}
     for bare in (s for s in series if s.target == "bare"):
         prod = products[bare.scenario]
-        for c in CONCURRENCY:
+        for c in args.concurrency:
             p, b = prod.samples[c], bare.samples[c]
             r50, r99 = p.quantile(0.5) / b.quantile(0.5), p.quantile(0.99) / b.quantile(0.99)
             met = "met" if r50 <= GOAL and r99 <= GOAL else "**not met**"
@@ -222,6 +228,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--n1", type=int, default=300, help="requests per target at c=1")
     parser.add_argument("--n", type=int, default=2000, help="requests per target at c=16 and c=64")
+    parser.add_argument("--only", default="", help="run the scenarios whose name holds this text")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument(
+        "--hold", type=float, default=0.0, help="seconds before measuring (to attach a profiler)"
+    )
     parser.add_argument("--quick", action="store_true", help="a short smoke run (numbers not meaningful)")
     parser.add_argument("--out", type=Path, default=_bots.ROOT / "bench" / "results" / "latency.md")
     args = parser.parse_args(argv)

@@ -39,6 +39,8 @@ from store.jobs import SqlJobRepository, SqlRunRepository
 from store.migrate import current_heads, declared_heads, heads
 from store.targets import SqlTargetRepository
 
+SLACK_DRAIN_SECONDS = 10.0  # at shutdown, for clicks and slow commands already acked
+
 
 @dataclass
 class Container:
@@ -154,7 +156,11 @@ def _build_slack(
     client = build_client(cfg.bot_token.get_secret_value(), cfg.api_url)
     app = build_app(client, cfg.signing_secret.get_secret_value())
     profiles = SlackProfiles(client, services.identities, settings.core.default_locale)
-    SlackListeners(dispatcher, services.targets, profiles, services.registry).register(app)
+    listeners = SlackListeners(
+        dispatcher, services.targets, profiles, services.registry, ack_budget=cfg.ack_budget_seconds
+    )
+    listeners.register(app)
+    container.closers.append(lambda: listeners.drain(SLACK_DRAIN_SECONDS))
     return SlackEndpoint(app)
 
 

@@ -108,6 +108,7 @@ class SlackSettings(BaseSettings):
     signing_secret: SecretStr = SecretStr("")
     app_token: SecretStr = SecretStr("")
     api_url: str = "https://slack.com/api/"
+    ack_budget_seconds: float = Field(1.2, gt=0, le=2.5)
 
     @property
     def enabled(self) -> bool:

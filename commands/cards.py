@@ -6,9 +6,18 @@ and [label](https://url) that both renderers translate. Renderers escape everyth
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TypeAlias
+
+NO_VALUES: Mapping[str, str] = MappingProxyType({})
+
+
+def frozen_values(values: Mapping[str, str]) -> Mapping[str, str]:
+    """A read-only copy: a card is a value, so changing the dict it was built from changes nothing."""
+    return MappingProxyType(dict(values)) if values else NO_VALUES
 
 
 class Style(StrEnum):
@@ -86,10 +95,13 @@ class Button:
 
     label: str
     action: str = ""
-    values: dict[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=lambda: NO_VALUES)
     style: Style = Style.DEFAULT
     url: str = ""
     inputs: tuple[TextInput, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", frozen_values(self.values))
 
 
 @dataclass(frozen=True)
@@ -124,8 +136,11 @@ class Card:
     elements: tuple[Element, ...]
     # Teams: users who get a personalised refresh (Action.Execute refresh.userIds).
     refresh_action: str = ""
-    refresh_values: dict[str, str] = field(default_factory=dict)
+    refresh_values: Mapping[str, str] = field(default_factory=lambda: NO_VALUES)
     refresh_user_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "refresh_values", frozen_values(self.refresh_values))
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ the composition root did not provide.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from commands.errors import ConfigurationError
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 CommandHandler = Callable[["CommandContext"], Awaitable["Reply"]]
 BadgeProvider = Callable[["CommandContext"], Awaitable[str]]
 ActionHandler = Callable[["ActionContext"], Awaitable["ActionResult"]]
+
+T = TypeVar("T")
 
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -60,6 +62,16 @@ class Registry:
     _aliases: dict[str, str] = field(default_factory=dict)
     _actions: dict[str, ActionSpec] = field(default_factory=dict)
     badges: list[BadgeProvider] = field(default_factory=list)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, remembered under `key` until the next registration: for values computed from the
+        registered commands and the (immutable) message catalogue alone, such as help texts per locale."""
+        try:
+            value: T = self._derived[key]
+        except KeyError:
+            value = self._derived[key] = build()
+        return value
 
     def command(
         self,
@@ -91,6 +103,7 @@ class Registry:
         self._commands[name] = spec
         for alias in spec.aliases:
             self._aliases[alias] = name
+        self._derived.clear()
         return spec
 
     def action(self, action_id: str, handler: ActionHandler, *, needs: Iterable[str] = ()) -> ActionSpec:
@@ -100,6 +113,7 @@ class Registry:
             raise ConfigurationError(f"duplicate action {action_id!r}")
         spec = ActionSpec(id=action_id, handler=handler, needs=frozenset(needs))
         self._actions[action_id] = spec
+        self._derived.clear()
         return spec
 
     def find_command(self, word: str) -> CommandSpec | None:

@@ -55,3 +55,11 @@ def test_redactor_masks_token_shapes() -> None:
     text = redact("xoxb-123-456-abc xapp-1-A1-xyz Bearer eyJhbGciOi.abc.def dooray-api tok123 s3cr3t-value")
     assert "xoxb-" not in text and "xapp-" not in text and "eyJhbGciOi" not in text
     assert "tok123" not in text and "s3cr3t-value" not in text
+
+
+def test_generated_request_ids_are_unique_and_short() -> None:
+    from bot.http import new_request_id
+
+    ids = [new_request_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 16 and all(c in "0123456789abcdef" for c in i) for i in ids)

@@ -7,31 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy.engine import make_url
 
-from adapters.erp.demo import create_demo_erp_app
 from commands.ports.audit import AuditEvent
 from commands.ports.outbox import DeliveryStatus
 from store.db import Database
 from tests.fixtures.bot import BotFactory, BotHarness
+from tests.fixtures.erp_proxy import ErpBehindProxy, ErpBehindProxyFactory
 from tests.fixtures.platforms import eventually
 from tests.fixtures.reliability import Problems
-from tests.fixtures.reliability_servers import FaultProxy
 from tests.test_approvals_journey import REQUESTER, TEAM_HEAD, link_slack, link_teams
 
-ERP_KEY = "erp-key-for-fault-tests-0001"
-WEBHOOK_SECRET = "erp-webhook-secret-fault-tests"
 UNAVAILABLE = "응답하지 않습니다"  # error.upstream (ko)
 QUEUED = "ERP가 응답하면 전송"  # approval.queued (ko)
 HEAD_DM = {
@@ -54,54 +45,9 @@ def database_url(request: pytest.FixtureRequest, sqlite_database_url: str) -> st
     return sqlite_database_url
 
 
-@dataclass
-class ErpBehindProxy:
-    bot: BotHarness
-    proxy: FaultProxy
-    erp_url: str
-
-    async def create_item(self, amount: int = 100_000) -> dict[str, Any]:
-        async with httpx.AsyncClient(base_url=self.erp_url, headers={"X-API-Key": ERP_KEY}) as http:
-            response = await http.post(
-                "/v1/approvals",
-                json={
-                    "type": "expense",
-                    "title": "장애 시험",
-                    "requester_employee_no": REQUESTER,
-                    "amount": amount,
-                    "currency": "KRW",
-                    "lines": [{"description": "식대", "quantity": 1, "unit_price": amount}],
-                },
-            )
-            response.raise_for_status()
-            return dict(response.json())
-
-
 @pytest.fixture
-async def erp_faults(
-    make_bot: BotFactory, demo_erp_template: Path, tmp_path: Path
-) -> AsyncIterator[ErpBehindProxy]:
-    """The bot on a real HTTP ERP (the demo, on its own server) reached through a FaultProxy."""
-    db = tmp_path / "erp-behind-proxy.db"
-    shutil.copyfile(demo_erp_template, db)
-    erp = TestServer(
-        create_demo_erp_app(
-            str(db),
-            api_key=ERP_KEY,
-            webhook_url=None,
-            webhook_secret=WEBHOOK_SECRET,
-        )
-    )
-    await erp.start_server()
-    proxy = FaultProxy(str(erp.make_url("")), paths=("/v1/approvals",), delay=0.5)
-    await proxy.start()
-    bot = await make_bot(
-        erp={"url": proxy.url, "api_key": ERP_KEY, "webhook_secret": WEBHOOK_SECRET, "timeout_seconds": 0.2},
-        delivery=FAST_DELIVERY,
-    )
-    yield ErpBehindProxy(bot, proxy, str(erp.make_url("")).rstrip("/"))
-    await proxy.close()
-    await erp.close()
+async def erp_faults(erp_behind_proxy: ErpBehindProxyFactory) -> ErpBehindProxy:
+    return await erp_behind_proxy(delivery=FAST_DELIVERY)
 
 
 async def _slack_answer(bot: BotHarness, text: str, user: str) -> str:

@@ -116,14 +116,29 @@ def test_every_element_card_is_cached_and_served_from_the_cache() -> None:
     assert len(render.MESSAGE_CACHE) == 2  # the locale is part of the key
 
 
-def test_changing_a_buttons_values_after_rendering_is_seen() -> None:
+def test_a_card_is_a_value_its_button_values_cannot_change_after_rendering() -> None:
     values = {"doc": "D1"}
-    reply = Reply.of(Card("s", (Actions((Button("Approve", "approval.approve", values),)),)))
+    card = Card("s", (Actions((Button("Approve", "approval.approve", values),)),))
+    reply = Reply.of(card)
     before = render_message(reply, locale="ko")
-    values["doc"] = "D2"  # a dict inside a frozen card is still mutable: the key took a snapshot
-    after = render_message(reply, locale="ko")
-    assert after == _render_message(reply, "ko") and after != before
-    assert '"D2"' in after["blocks"][0]["elements"][0]["value"]
+    values["doc"] = "D2"  # the dict the button was built from: the button kept its own copy
+    button = card.elements[0].buttons[0]  # type: ignore[union-attr]
+    with pytest.raises(TypeError):
+        button.values["doc"] = "D3"  # type: ignore[index]
+    assert render_message(reply, locale="ko") == before == _render_message(reply, "ko")
+    assert '"D1"' in before["blocks"][0]["elements"][0]["value"]
+
+
+def test_an_equal_card_built_anew_hits_the_cache_and_a_different_one_does_not() -> None:
+    render.MESSAGE_CACHE.clear()
+
+    def reply(doc: str) -> Reply:
+        return Reply.of(Card("s", (Actions((Button("Approve", "approval.approve", {"doc": doc}),)),)))
+
+    first = render_message(reply("D1"), locale="ko")
+    assert render_message(reply("D1"), locale="ko") == first and len(render.MESSAGE_CACHE) == 1
+    second = render_message(reply("D2"), locale="ko")
+    assert '"D2"' in second["blocks"][0]["elements"][0]["value"] and len(render.MESSAGE_CACHE) == 2
 
 
 def test_equal_values_of_different_types_are_told_apart() -> None:
@@ -199,3 +214,18 @@ def test_the_cache_is_bounded_in_entries_and_size() -> None:
     assert cache.get(big) is None
     with pytest.raises(ValueError):
         MessageCache(size=0)
+
+
+def test_a_cards_elements_key_is_remembered_for_that_card_object_only() -> None:
+    from adapters import rendered
+
+    card = every_element_card()
+    first = rendered.elements_key(card)
+    assert rendered.elements_key(card) is first  # the same object: walked once
+    equal = every_element_card()
+    assert equal is not card and rendered.elements_key(equal) == first
+    other = Card("s", (Text("another"),))
+    assert rendered.elements_key(other) != first
+    for _ in range(rendered.CARD_KEYS_KEPT + 10):  # bounded: the oldest go first
+        rendered.elements_key(Card("s", (Text("x"),)))
+    assert len(rendered._CARD_KEYS) <= rendered.CARD_KEYS_KEPT

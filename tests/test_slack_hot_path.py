@@ -208,3 +208,20 @@ async def test_cancelling_help_while_a_badge_waits_cancels_it() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_values_derived_from_the_registry_are_rebuilt_after_a_registration() -> None:
+    registry, builds = Registry(), []
+
+    def names() -> tuple[str, ...]:
+        builds.append(1)
+        return tuple(c.name for c in registry.commands)
+
+    async def handler(ctx: CommandContext) -> Reply:
+        return Reply("x")
+
+    registry.command("one", handler, example="one")
+    assert registry.derived("names", names) == ("one",) and registry.derived("names", names) == ("one",)
+    assert len(builds) == 1
+    registry.command("two", handler, example="two")
+    assert registry.derived("names", names) == ("one", "two") and len(builds) == 2

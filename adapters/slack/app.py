@@ -1,14 +1,20 @@
 """The Bolt app: slash commands -> commands, block_actions / modals -> actions.
 
-Slack wants an ack within 3 s. A command whose handler answers within ACK_BUDGET is answered in the
-ack itself; a slower one is acked with 'working…' and answered through response_url when done.
+Slack wants an ack within 3 s. The app runs with `process_before_response=True`: Bolt answers the HTTP
+request when a listener returns, instead of polling for the ack every 10 ms from a second task. So every
+listener acks and returns quickly and leaves slow work to a task of its own (`_after_ack`):
+- a command whose handler answers within ACK_BUDGET is answered in the ack itself; a slower one is acked
+  with 'working…' and answered through response_url when done;
+- a click or a modal submission is acked at once and handled after the ack.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 from loguru import logger
@@ -30,9 +36,10 @@ from adapters.slack.render_cache import MAX_BYTES, BoundedLru, MessageKey, messa
 from commands.cards import Button, Reply
 from commands.context import ActionResult
 from commands.dispatch import Dispatcher
+from commands.errors import ChatOpsError
 from commands.i18n import t
-from commands.invocation import ActionInvocation, Caller
-from commands.ports.targets import TargetRepository
+from commands.invocation import ActionInvocation, Caller, Conversation
+from commands.ports.targets import Target, TargetRepository
 from commands.registry import Registry
 
 ACK_BUDGET = 1.2  # seconds; leaves headroom under Slack's 3 s when the process is busy
@@ -48,13 +55,21 @@ def slash_commands(registry: Registry) -> list[str]:
 
 class SlackListeners:
     def __init__(
-        self, dispatcher: Dispatcher, targets: TargetRepository, profiles: SlackProfiles, registry: Registry
+        self,
+        dispatcher: Dispatcher,
+        targets: TargetRepository,
+        profiles: SlackProfiles,
+        registry: Registry,
+        *,
+        ack_budget: float = ACK_BUDGET,
     ) -> None:
         self._dispatcher = dispatcher
         self._targets = targets
         self._profiles = profiles
         self._registry = registry
         self._ack_bodies: BoundedLru[tuple[MessageKey, str], str] = BoundedLru(ACK_BODIES_KEPT)
+        self._ack_budget = ack_budget
+        self._after: set[asyncio.Task[None]] = set()
 
     def register(self, app: AsyncApp) -> None:
         for command in slash_commands(self._registry):
@@ -76,16 +91,30 @@ class SlackListeners:
             await ack(text="bad request")
             return
         caller = await self._profiles.caller(team_id, user_id, text_field(body, "user_name", 128))
-        await self._targets.upsert(target_of(team_id, channel_id, user_id, channel_name))
-        request_id = str(context.get("request_id", ""))
+        target = target_of(team_id, channel_id, user_id, channel_name)
         conversation = conversation_of(team_id, channel_id, channel_name)
-        task = asyncio.ensure_future(self._dispatcher.handle_text(caller, conversation, text, request_id))
-        done, _ = await asyncio.wait({task}, timeout=ACK_BUDGET)
+        request_id = str(context.get("request_id", ""))
+        task = asyncio.ensure_future(self._command(caller, target, conversation, text, request_id))
+        done, _ = await asyncio.wait({task}, timeout=self._ack_budget)
         if done:
             await self._ack_reply(ack, task.result(), caller.locale)
             return
         await ack(text=t(caller.locale, "slack.working"), response_type="ephemeral")
-        await respond(**self._message(await task, caller.locale))
+        self._after_ack(self._respond_when_done(task, respond, caller.locale))
+
+    async def _command(
+        self, caller: Caller, target: Target, conversation: Conversation, text: str, request_id: str
+    ) -> Reply:
+        try:
+            await self._targets.upsert(target)
+        except ChatOpsError as exc:  # the answer matters more; the next command records the channel
+            logger.warning("slack channel not recorded: {}", type(exc).__name__)
+        return await self._dispatcher.handle_text(caller, conversation, text, request_id)
+
+    async def _respond_when_done(
+        self, task: asyncio.Future[Reply], respond: AsyncRespond, locale: str
+    ) -> None:
+        await respond(**self._message(await task, locale))
 
     async def on_action(
         self,
@@ -97,13 +126,20 @@ class SlackListeners:
         context: Any,
     ) -> None:
         await ack()
-        if is_link_click(action):
-            return  # a link button: Slack opened the URL
+        if not is_link_click(action):  # a link button: Slack opened the URL
+            self._after_ack(self._act(body, action, respond, client, str(context.get("request_id", ""))))
+
+    async def _act(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        request_id: str,
+    ) -> None:
         action_id, values = decode_action(action)
         caller, conversation, message_ts = await self._click_origin(body)
-        invocation = ActionInvocation(
-            caller, conversation, action_id, values, {}, str(context.get("request_id", "")), message_ts
-        )
+        invocation = ActionInvocation(caller, conversation, action_id, values, {}, request_id, message_ts)
         result = await self._dispatcher.handle_action(invocation)
         if result.ask:
             metadata = json.dumps(
@@ -145,12 +181,20 @@ class SlackListeners:
             await ack()
             return
         await ack()
+        self._after_ack(self._submit(body, meta, inputs, client, str(context.get("request_id", ""))))
+
+    async def _submit(
+        self,
+        body: dict[str, Any],
+        meta: dict[str, Any],
+        inputs: dict[str, str],
+        client: AsyncWebClient,
+        request_id: str,
+    ) -> None:
         caller, conversation, _ = await self._click_origin(body, channel_id=str(meta.get("c", "")))
         values = {str(k): str(v) for k, v in (meta.get("v") or {}).items()}
         message_ts = str(meta.get("ts", ""))
-        invocation = ActionInvocation(
-            caller, conversation, meta["a"], values, inputs, str(context.get("request_id", "")), message_ts
-        )
+        invocation = ActionInvocation(caller, conversation, meta["a"], values, inputs, request_id, message_ts)
         result = await self._dispatcher.handle_action(invocation)
         response_url = str(meta.get("ru") or "")
         origin = {"container": {"is_ephemeral": not message_ts}, "user": {"id": caller.user_id}}
@@ -160,6 +204,30 @@ class SlackListeners:
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         logger.opt(exception=error).error("slack listener failed")
+
+    def _after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` after the listener returned (and Bolt sent the ack); kept until done or drained."""
+        task = asyncio.ensure_future(self._logged(work))
+        self._after.add(task)
+        task.add_done_callback(self._after.discard)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            logger.exception("slack listener failed after the ack")
+
+    async def drain(self, grace: float) -> None:
+        """Let work started after an ack finish (shutdown, tests); what outlasts `grace` s is cancelled."""
+        if not self._after:
+            return
+        _, pending = await asyncio.wait(set(self._after), timeout=grace)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _click_origin(self, body: dict[str, Any], channel_id: str = "") -> tuple[Caller, Any, str]:
         user, team = _obj(body, "user"), _obj(body, "team")

@@ -4,7 +4,7 @@ summaries and elements with exact types (adapters/rendered.py), and the locale. 
 
 from __future__ import annotations
 
-from adapters.rendered import MAX_BYTES, BoundedLru, RenderKey, Unfit, element_key, text
+from adapters.rendered import MAX_BYTES, BoundedLru, RenderKey, Unfit, elements_key, text
 from adapters.rendered import RenderedCache as MessageCache
 from adapters.rendered import RenderKey as MessageKey
 from commands.cards import Card, Reply
@@ -25,4 +25,4 @@ def message_key(reply: Reply, locale: str) -> RenderKey | None:
 def _card_key(card: Card) -> tuple[object, ...]:
     if type(card) is not Card:
         raise Unfit
-    return (text(card.summary), tuple(map(element_key, card.elements)))
+    return (text(card.summary), elements_key(card))

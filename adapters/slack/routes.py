@@ -30,6 +30,9 @@ def build_app(client: AsyncWebClient, signing_secret: str) -> AsyncApp:
         signing_secret=signing_secret,
         request_verification_enabled=True,
         raise_error_for_unhandled_request=False,
+        # answer when the listener returns, not from a task Bolt polls every 10 ms; our listeners ack at
+        # once and run slow work after the ack themselves (adapters/slack/app.py)
+        process_before_response=True,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,7 +264,7 @@ def _action(button: Button, ctx: _Context) -> dict[str, Any] | None:
     return action
 
 
-def _execute(title: str, verb: str, values: dict[str, str], ctx: _Context) -> dict[str, Any]:
+def _execute(title: str, verb: str, values: Mapping[str, str], ctx: _Context) -> dict[str, Any]:
     """Action.Execute; raises ValueError for values that cannot travel (a programming error)."""
     clash = sorted({"action", *ctx.input_ids} & set(values))
     if clash:

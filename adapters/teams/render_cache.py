@@ -4,7 +4,7 @@ exact types (adapters/rendered.py), its refresh fields and the locale."""
 from __future__ import annotations
 
 from adapters.rendered import RenderedCache as CardCache
-from adapters.rendered import RenderKey, Unfit, element_key, text, text_dict
+from adapters.rendered import RenderKey, Unfit, elements_key, text, text_dict
 from commands.cards import Card
 
 __all__ = ["CardCache", "card_key"]
@@ -17,7 +17,7 @@ def card_key(card: Card, locale: str) -> RenderKey | None:
             raise Unfit
         parts = (
             text(locale),
-            tuple(element_key(e) for e in card.elements),
+            elements_key(card),
             text(card.refresh_action),
             text_dict(card.refresh_values),
             tuple(text(u) for u in card.refresh_user_ids),

@@ -20,15 +20,22 @@ HELP_CARDS_KEPT = 64  # help cards built for distinct (texts, badges); the badge
 
 def help_card(services: Services, locale: str, badges: tuple[str, ...] = ()) -> Card:
     # The card is a function of these texts only: equal texts give the same (immutable) card, built once.
-    commands = tuple(
-        (c.name, t(locale, c.usage_key), t(locale, c.description_key))
-        for c in services.registry.commands
-        if not c.hidden
+    chrome, commands = services.registry.derived(
+        ("help", locale), lambda: _help_texts(services.registry, locale)
     )
+    return _help_card(chrome, tuple(badges), commands)
+
+
+def _help_texts(registry: Registry, locale: str) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
     chrome = tuple(
         t(locale, key) for key in ("help.title", "help.intro", "help.show_example", "help.summary")
     )
-    return _help_card(chrome, tuple(badges), commands)
+    commands = tuple(
+        (c.name, t(locale, c.usage_key), t(locale, c.description_key))
+        for c in registry.commands
+        if not c.hidden
+    )
+    return chrome, commands
 
 
 @functools.lru_cache(maxsize=HELP_CARDS_KEPT)

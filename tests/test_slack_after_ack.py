@@ -1,0 +1,105 @@
+"""Bolt answers when a listener returns (process_before_response): every listener acks at once and
+leaves slow work to a task of its own. A held Slack Web API or a slow ERP must never hold the ack."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, cast
+
+from adapters.slack.app import SlackListeners
+from commands.features import build_registry
+from tests.fixtures.bot import BotHarness
+from tests.fixtures.erp_proxy import ErpBehindProxyFactory
+from tests.fixtures.platforms import eventually
+from tests.fixtures.reliability import Problems
+from tests.test_approvals_journey import TEAM_HEAD, link_slack
+
+WORKING = "처리 중"  # slack.working (ko)
+UNAVAILABLE = "응답하지 않습니다"  # error.upstream (ko)
+
+
+async def _example_button(bot: BotHarness) -> dict[str, Any]:
+    help_body = await (await bot.slack_command("help")).json()
+    return next(
+        e
+        for b in help_body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "ping" in e["value"]
+    )
+
+
+async def test_a_click_is_acked_while_its_work_waits_on_slack(bot: BotHarness, problems: Problems) -> None:
+    button = await _example_button(bot)
+    released = bot.slack.held["chat.update"] = asyncio.Event()
+    response = await asyncio.wait_for(bot.slack_click({**button, "block_id": "b1", "action_ts": "1"}), 5)
+    assert response.status == 200  # acked although chat.update has not been answered
+    assert not released.is_set()
+    released.set()
+    updates = await eventually(lambda: bot.slack.method_calls("chat.update"), limit=10)
+    assert len(updates) == 1 and "ping" in json.dumps(updates[0])
+    assert problems.all() == []
+
+
+async def test_a_command_slower_than_the_ack_budget_is_answered_through_response_url(
+    erp_behind_proxy: ErpBehindProxyFactory, problems: Problems
+) -> None:
+    # the ERP list answers after 0.3 s (its client waits 5 s): longer than the 0.05 s budget
+    erp = await erp_behind_proxy(delay=0.3, timeout_seconds=5, slack={"ack_budget_seconds": 0.05})
+    bot = erp.bot
+    await link_slack(bot, "UHEAD", TEAM_HEAD)
+    erp.proxy.mode = "timeout"
+    before = len(bot.slack.responses())
+    ack = await (await bot.slack_command("approvals", user="UHEAD")).json()
+    assert WORKING in ack["text"] and ack["response_type"] == "ephemeral"
+    later = await eventually(lambda: bot.slack.responses()[before:], limit=10)
+    answer = json.dumps(later, ensure_ascii=False)
+    assert len(later) == 1 and later[0].get("blocks") and UNAVAILABLE not in answer
+    assert erp.proxy.seen["timeout"] >= 1
+    assert problems.all() == []
+
+
+def _listeners() -> SlackListeners:
+    return SlackListeners(cast(Any, None), cast(Any, None), cast(Any, None), build_registry())
+
+
+async def test_drain_lets_work_after_the_ack_finish() -> None:
+    slack, release, finished = _listeners(), asyncio.Event(), []
+
+    async def work() -> None:
+        await release.wait()
+        finished.append(True)
+
+    slack._after_ack(work())
+    asyncio.get_running_loop().call_later(0.05, release.set)
+    await slack.drain(grace=5)
+    assert finished == [True]
+
+
+async def test_drain_cancels_work_that_outlasts_the_grace() -> None:
+    slack, cancelled = _listeners(), []
+
+    async def work() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    slack._after_ack(work())
+    await asyncio.sleep(0)
+    await slack.drain(grace=0.05)
+    assert cancelled == [True]
+    await slack.drain(grace=0.05)  # nothing left: returns at once
+
+
+async def test_work_after_the_ack_that_fails_is_logged_not_lost_silently(problems: Problems) -> None:
+    slack = _listeners()
+
+    async def work() -> None:
+        raise RuntimeError("boom")
+
+    slack._after_ack(work())
+    await slack.drain(grace=1)
+    assert any("failed after the ack" in p for p in problems.all())
