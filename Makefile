@@ -18,6 +18,7 @@ RUN := $(UV) run --frozen --no-sync
 install: .venv/.installed
 
 run: install
+	$(RUN) python -m compileall -q -j 0 bot adapters commands jobs store
 	$(RUN) chatops migrate
 	$(RUN) chatops serve
 

@@ -7,7 +7,8 @@ import pkgutil
 import sys
 from pathlib import Path
 
-HELPERS = {"bare_slack", "bare_teams", "loadgen"}  # processes and clients of the latency benchmark
+# processes and clients the benchmarks start, not benchmarks themselves
+HELPERS = {"bare_both", "bare_slack", "bare_teams", "loadgen"}
 
 
 def _names() -> list[str]:

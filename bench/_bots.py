@@ -200,6 +200,15 @@ def start_bare_slack(workdir: Path, fakes_url: str, *, answer_file: Path | None 
     return _spawn("bare_slack", argv, dict(os.environ), workdir, port)
 
 
+def start_bare_both(workdir: Path, fakes_url: str, *, with_stack: bool = False) -> Bot:
+    """Both bare bots in one process; `with_stack` also imports the product's fixed libraries."""
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.bare_both", "--port", str(port), "--signing-secret", SIGNING_SECRET]
+    argv += ["--api-url", f"{fakes_url}/api/", "--token", BOT_TOKEN]
+    argv += ["--with-stack"] if with_stack else []
+    return _spawn("bare_both_stack" if with_stack else "bare_both", argv, dict(os.environ), workdir, port)
+
+
 def start_bare_teams(workdir: Path, *, answer_file: Path | None = None) -> Bot:
     """The bare botbuilder bot; with `answer_file`, it answers help with that activity."""
     port = free_port()

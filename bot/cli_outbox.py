@@ -14,13 +14,14 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from commands.ports.outbox import DeliveryStatus
-from store.db import Database
-from store.outbox_admin import SqlOutboxAdmin
 
-Action = Callable[[SqlOutboxAdmin, argparse.Namespace, TextIO], Awaitable[int]]
+if TYPE_CHECKING:  # imported when an outbox command runs, not by every `chatops` start
+    from store.outbox_admin import SqlOutboxAdmin
+
+Action = Callable[["SqlOutboxAdmin", argparse.Namespace, TextIO], Awaitable[int]]
 
 
 def add_outbox_commands(subparsers: Any) -> None:
@@ -48,6 +49,9 @@ def _run(args: argparse.Namespace) -> int:
 
 async def run_action(url: str, action: Action, args: argparse.Namespace, out: TextIO) -> int:
     """Run one outbox action against the database at `url` (tests call this directly)."""
+    from store.db import Database
+    from store.outbox_admin import SqlOutboxAdmin
+
     db = Database.from_url(url)
     try:
         return await action(SqlOutboxAdmin(db), args, out)

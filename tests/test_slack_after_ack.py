@@ -7,11 +7,15 @@ import asyncio
 import json
 from typing import Any, cast
 
+from slack_sdk.web.async_client import AsyncWebClient
+
 from adapters.slack.app import SlackListeners
+from adapters.slack.profiles import SlackProfiles
 from commands.features import build_registry
-from tests.fixtures.bot import BotHarness
+from store.errors import DatabaseUnavailable
+from tests.fixtures.bot import BotFactory, BotHarness
 from tests.fixtures.erp_proxy import ErpBehindProxyFactory
-from tests.fixtures.platforms import eventually
+from tests.fixtures.platforms import FakeSlackApi, eventually
 from tests.fixtures.reliability import Problems
 from tests.test_approvals_journey import TEAM_HEAD, link_slack
 
@@ -103,3 +107,36 @@ async def test_work_after_the_ack_that_fails_is_logged_not_lost_silently(problem
     slack._after_ack(work())
     await slack.drain(grace=1)
     assert any("failed after the ack" in p for p in problems.all())
+
+
+async def test_a_slow_profile_lookup_is_inside_the_ack_budget(
+    make_bot: BotFactory, problems: Problems
+) -> None:
+    bot = await make_bot(slack={"ack_budget_seconds": 0.2})
+    released = bot.slack.held["users.info"] = asyncio.Event()  # a user this process has not seen
+    before = len(bot.slack.responses())
+    ack = await asyncio.wait_for(bot.slack_command("help", user="UNEW"), 5)
+    body = await ack.json()
+    assert WORKING in body["text"]  # the default locale (ko): the user's own is not known yet
+    released.set()
+    later = await eventually(lambda: bot.slack.responses()[before:], limit=10)
+    assert len(later) == 1 and "ChatOps" in json.dumps(later[0], ensure_ascii=False)
+    assert problems.all() == []
+
+
+async def test_a_caller_is_still_known_from_slack_when_the_store_is_down(fake_slack: FakeSlackApi) -> None:
+    class DownIdentities:
+        async def get(self, *args: Any) -> None:
+            raise DatabaseUnavailable()
+
+    fake_slack.users["U7"] = {
+        "id": "U7",
+        "locale": "en-US",
+        "profile": {"real_name": "Ann", "email": "a@x.io"},
+    }
+    client = AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    profiles = SlackProfiles(client, cast(Any, DownIdentities()), "ko")
+    assert profiles.known_locale("T1", "U7") == "ko"
+    caller = await profiles.caller("T1", "U7")
+    assert (caller.locale, caller.name, caller.email) == ("en", "Ann", "a@x.io")
+    assert profiles.known_locale("T1", "U7") == "en"

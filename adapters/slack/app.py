@@ -46,6 +46,7 @@ ACK_BUDGET = 1.2  # seconds; leaves headroom under Slack's 3 s when the process 
 UMBRELLA = "/chatops"
 MODAL_CALLBACK = "chatops.inputs"
 ACK_BODIES_KEPT = 128
+Answer = tuple[Reply, str]  # a command's reply and the locale to render it in
 
 
 def slash_commands(registry: Registry) -> list[str]:
@@ -90,31 +91,43 @@ class SlackListeners:
         if not (team_id and channel_id and user_id):
             await ack(text="bad request")
             return
-        caller = await self._profiles.caller(team_id, user_id, text_field(body, "user_name", 128))
+        user_name = text_field(body, "user_name", 128)
         target = target_of(team_id, channel_id, user_id, channel_name)
         conversation = conversation_of(team_id, channel_id, channel_name)
         request_id = str(context.get("request_id", ""))
-        task = asyncio.ensure_future(self._command(caller, target, conversation, text, request_id))
+        # everything that may wait (the user's profile, the channel's record, the command) is in the budget
+        task = asyncio.ensure_future(
+            self._command(user_id, user_name, target, conversation, text, request_id)
+        )
         done, _ = await asyncio.wait({task}, timeout=self._ack_budget)
         if done:
-            await self._ack_reply(ack, task.result(), caller.locale)
+            reply, locale = task.result()
+            await self._ack_reply(ack, reply, locale)
             return
-        await ack(text=t(caller.locale, "slack.working"), response_type="ephemeral")
-        self._after_ack(self._respond_when_done(task, respond, caller.locale))
+        locale = self._profiles.known_locale(team_id, user_id)
+        await ack(text=t(locale, "slack.working"), response_type="ephemeral")
+        self._after_ack(self._respond_when_done(task, respond))
 
     async def _command(
-        self, caller: Caller, target: Target, conversation: Conversation, text: str, request_id: str
-    ) -> Reply:
+        self,
+        user_id: str,
+        user_name: str,
+        target: Target,
+        conversation: Conversation,
+        text: str,
+        request_id: str,
+    ) -> Answer:
+        """The command's reply and the locale to render it in."""
+        caller = await self._profiles.caller(target.tenant_id, user_id, user_name)
         try:
             await self._targets.upsert(target)
         except ChatOpsError as exc:  # the answer matters more; the next command records the channel
             logger.warning("slack channel not recorded: {}", type(exc).__name__)
-        return await self._dispatcher.handle_text(caller, conversation, text, request_id)
+        return await self._dispatcher.handle_text(caller, conversation, text, request_id), caller.locale
 
-    async def _respond_when_done(
-        self, task: asyncio.Future[Reply], respond: AsyncRespond, locale: str
-    ) -> None:
-        await respond(**self._message(await task, locale))
+    async def _respond_when_done(self, task: asyncio.Future[Answer], respond: AsyncRespond) -> None:
+        reply, locale = await task
+        await respond(**self._message(reply, locale))
 
     async def on_action(
         self,

@@ -10,6 +10,7 @@ from loguru import logger
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from commands.errors import ChatOpsError
 from commands.i18n import normalize_locale
 from commands.invocation import Caller, Platform
 from commands.ports.identity import IdentityRepository
@@ -39,7 +40,11 @@ class SlackProfiles:
         if hit and time.monotonic() - hit[0] < _TTL_SECONDS:
             self._cache.move_to_end(key)
             return hit[1]
-        stored = await self._identities.get(Platform.SLACK, team_id, user_id)
+        try:
+            stored = await self._identities.get(Platform.SLACK, team_id, user_id)
+        except ChatOpsError as exc:  # the database is down: who it is can still come from Slack
+            logger.warning("slack caller not read from the store: {}", type(exc).__name__)
+            stored = None
         if stored and stored.locale:
             caller = Caller(
                 Platform.SLACK, user_id, team_id, stored.name or name, "", stored.email, stored.locale
@@ -50,6 +55,11 @@ class SlackProfiles:
         if len(self._cache) > _MAX_ENTRIES:
             self._cache.popitem(last=False)
         return caller
+
+    def known_locale(self, team_id: str, user_id: str) -> str:
+        """The user's locale if already known to this process, else the default; never waits."""
+        hit = self._cache.get((team_id, user_id))
+        return hit[1].locale if hit else self._default_locale
 
     async def _lookup(self, team_id: str, user_id: str, name: str) -> Caller:
         locale, email, real_name = "", "", name
