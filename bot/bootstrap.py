@@ -103,6 +103,7 @@ async def build_container(settings: Settings, *, clock: Clock | None = None) -> 
     dispatcher = Dispatcher(services, AutoLinker(services.identities, backends.erp))
     teams = _build_teams(settings, dispatcher, services)
     container = Container(settings, db, backends, services, dispatcher, teams, delivery=delivery)
+    container.closers.append(teams.aclose)
     try:
         container.scheduler = build_scheduler(container)
         await install_kpi(container)

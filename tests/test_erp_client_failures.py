@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 from loguru import logger
 
 from adapters.erp import HttpErpClient
-from adapters.erp.http import retry_after_seconds
+from adapters.http_retry import retry_after_seconds
 from commands.errors import Conflict, Forbidden, NotFound, UpstreamUnavailable, UserInputError
 from commands.ports.erp import AlreadyDecided, DecisionAction, ItemChanged, NotYourStep, ReasonRequired
 
@@ -360,7 +360,7 @@ async def test_logs_carry_the_request_id_but_no_credentials(
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     now = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)
-    assert retry_after_seconds("3", now) == 3.0
-    assert retry_after_seconds(format_datetime(now + timedelta(seconds=10), usegmt=True), now) == 10.0
-    assert retry_after_seconds("Mon, 16 Mar 2026 01:00:20 -0000", now) == 20.0
-    assert retry_after_seconds("soon", now) is None and retry_after_seconds(None) is None
+    assert retry_after_seconds("3", now=now) == 3.0
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=10), usegmt=True), now=now) == 10.0
+    assert retry_after_seconds("Mon, 16 Mar 2026 01:00:20 -0000", now=now) == 20.0
+    assert retry_after_seconds("soon", now=now) is None and retry_after_seconds(None) is None

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from adapters.groupware.dooray import DoorayTaskSource
-from adapters.groupware.retry import RetryPolicy, parse_retry_after
+from adapters.groupware.retry import RetryPolicy
+from adapters.http_retry import retry_after_seconds
 from commands.errors import UpstreamUnavailable
 from commands.ports.tasks import Task
 from tests.fixtures.groupware import CapturedLogs, ScriptedServer
@@ -193,10 +194,10 @@ async def test_token_is_sent_in_the_header_and_never_logged(
 
 def test_retry_after_forms() -> None:
     now = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("3") == 3.0
-    assert parse_retry_after(" 0 ") == 0.0
-    assert parse_retry_after("-5") == 0.0
-    assert parse_retry_after("Tue, 01 Sep 2026 00:00:30 GMT", now=now) == 30.0
-    assert parse_retry_after("Mon, 31 Aug 2026 23:00:00 GMT", now=now) == 0.0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds(" 0 ") == 0.0
+    assert retry_after_seconds("-5") == 0.0
+    assert retry_after_seconds("Tue, 01 Sep 2026 00:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Mon, 31 Aug 2026 23:00:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None

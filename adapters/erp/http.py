@@ -4,12 +4,9 @@ the ERP's request id, and strict decoding. Everything foreign becomes a commands
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -18,26 +15,12 @@ from loguru import logger
 from adapters.erp import codec
 from adapters.erp.auth import Credentials
 from adapters.erp.errors import SERVICE, map_problem
+from adapters.http_retry import equal_jitter, retry_after_seconds
 from commands.errors import UpstreamUnavailable
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), or None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # "-0000" dates come back naive; HTTP dates are GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+MAX_BACKOFF = 10.0  # seconds; a Retry-After may ask for longer, up to `max_retry_after`
 
 
 class ErpHttp:
@@ -72,8 +55,7 @@ class ErpHttp:
         await self._client.aclose()
 
     def _delay(self, attempt: int) -> float:
-        ceiling: float = min(10.0, self._backoff * 2.0**attempt)
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return equal_jitter(attempt, base=self._backoff, cap=MAX_BACKOFF)
 
     async def call(
         self,

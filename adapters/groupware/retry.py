@@ -10,16 +10,14 @@ Credentials travel in headers only; nothing here logs headers, and error texts c
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from loguru import logger
 
+from adapters.http_retry import full_jitter, retry_after_seconds
 from commands.errors import UpstreamUnavailable
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -38,25 +36,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff for retry number `attempt` (0-based)."""
-        return random.uniform(0, min(self.backoff_max, self.backoff_base * (2**attempt)))
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent/garbage."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        return full_jitter(attempt, base=self.backoff_base, cap=self.backoff_max)
 
 
 async def send(
@@ -92,7 +72,7 @@ async def send(
         status = response.status_code
         retryable = status == 429 or (idempotent and status in _RETRY_STATUSES)
         if retryable and attempt < policy.max_retries:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             await response.aclose()
             await _wait(policy, attempt, retry_after, service, str(status))
             attempt += 1

@@ -5,8 +5,8 @@ and a UserTokenClient on every turn. Each one is a new msrest client, and msrest
 costs ~8-10 ms of CPU to build (its retry policy scans 999 status codes), plus a new HTTP session and
 credentials object, so a reply never reuses a connection or a token. Here both are built once per key
 and kept: connector clients per (app id, serviceUrl, audience), user token clients per app id, with
-the SDK's own factories and settings (the same clients, only not rebuilt). The proactive sender
-(adapters/teams/sender.py) keeps its own clients, configured for its worker.
+the SDK's own factories and settings (the same clients, only not rebuilt), until `aclose()` at
+shutdown. The proactive sender (adapters/teams/sender.py) keeps its own clients, configured for its worker.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from loguru import logger
 
 MAX_CLIENTS = 64  # serviceUrls are few (one per region); the bound keeps forged ones from piling up
 
@@ -53,6 +54,12 @@ class _Kept:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def take_all(self) -> list[Any]:
+        """Every kept item, forgotten here."""
+        items = list(self._items.values())
+        self._items.clear()
+        return items
 
 
 def app_id_of(claims_identity: ClaimsIdentity | None) -> str:
@@ -102,3 +109,27 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         if client is None:
             client = self._token_clients.put(key, await super().create_user_token_client(claims_identity))
         return client
+
+    @property
+    def kept(self) -> int:
+        """How many connector and user token clients are kept."""
+        return len(self._connectors) + len(self._token_clients)
+
+    async def aclose(self) -> None:
+        """Close the kept clients' HTTP sessions and forget them, at shutdown; closing twice is fine."""
+        for client in self._connectors.take_all() + self._token_clients.take_all():
+            await _close(client)
+
+
+async def _close(client: Any) -> None:
+    """Leave the msrest client's `async with` context: that closes its requests session, whose pooled
+    sockets urllib3 2 closes once the dropped pools are collected. The SDK's user token client has no
+    close of its own; its msrest TokenApiClient is its `_client`."""
+    if not hasattr(client, "__aexit__"):
+        client = getattr(client, "_client", None)
+    if client is None or not hasattr(client, "__aexit__"):
+        return
+    try:
+        await client.__aexit__(None, None, None)
+    except Exception:  # shutting down: one client that fails to close must not keep the others open
+        logger.opt(exception=True).warning("teams client did not close: {}", type(client).__name__)

@@ -45,6 +45,12 @@ class TeamsEndpoint:
         self._bot = bot
         self._allowed = set(allowed_tenants)
 
+    async def aclose(self) -> None:
+        """Close the reply and token clients kept across turns (at shutdown; twice is fine)."""
+        auth = self._adapter.bot_framework_authentication
+        if isinstance(auth, ReusingBotFrameworkAuthentication):
+            await auth.aclose()
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
