@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -16,6 +17,8 @@ from commands.ports.targets import Target
 
 _KINDS = {"personal": ConversationKind.PERSONAL, "channel": ConversationKind.CHANNEL}
 _MAX_REFERENCES = 1024
+# Teams names a channel's reply chain `<channel conversation id>;messageid=<root message id>`.
+_REPLY_CHAIN = re.compile(r";messageid=.*\Z", re.IGNORECASE | re.DOTALL)
 
 
 def tenant_of(activity: Activity) -> str:
@@ -39,21 +42,34 @@ def caller_of(activity: Activity, default_locale: str) -> Caller:
     )
 
 
+def without_reply_chain(conversation_id: str) -> str:
+    """The channel's own conversation id for a message written in one of its reply threads. Sending
+    to the thread's id replies in that thread; sending to the channel's id starts a new post."""
+    return _REPLY_CHAIN.sub("", conversation_id) or conversation_id
+
+
 def conversation_of(activity: Activity) -> Conversation:
+    """The conversation a message came from: for a channel, the channel itself, whichever thread the
+    message was written in (replies still go to the thread: they follow the activity, not this)."""
     conv = activity.conversation
     kind = _KINDS.get(str(getattr(conv, "conversation_type", "") or ""), ConversationKind.GROUP)
     if conv is not None and not conv.conversation_type:
         kind = ConversationKind.GROUP if conv.is_group else ConversationKind.PERSONAL
-    return Conversation(Platform.TEAMS, str(getattr(conv, "id", "") or ""), kind, tenant_of(activity))
+    conversation_id = without_reply_chain(str(getattr(conv, "id", "") or ""))
+    return Conversation(Platform.TEAMS, conversation_id, kind, tenant_of(activity))
 
 
 def target_of(activity: Activity) -> Target:
     """A durable reference for proactive messages (serviceUrl, tenant, conversation, bot). The
     incoming message's id is left out: a proactive message is never a reply to it (adapters/teams/
-    sender.py), and without it the reference stays the same from one message to the next."""
+    sender.py), and without it the reference stays the same from one message to the next. For the
+    same reason a channel's reference names the channel, not the reply thread the message was in."""
     conversation = conversation_of(activity)
-    reference = _REFERENCES.serialized(TurnContext.get_conversation_reference(activity))
-    reference["tenantId"] = conversation.tenant_id
+    reference = TurnContext.get_conversation_reference(activity)  # copies of the activity's accounts
+    if reference.conversation is not None and reference.conversation.id:
+        reference.conversation.id = conversation.id
+    serialized = _REFERENCES.serialized(reference)
+    serialized["tenantId"] = conversation.tenant_id
     user_id = str(getattr(activity.from_property, "id", "") or "")
     return Target(
         platform=Platform.TEAMS,
@@ -61,7 +77,7 @@ def target_of(activity: Activity) -> Target:
         conversation_id=conversation.id,
         kind=conversation.kind,
         user_id=user_id if conversation.kind is ConversationKind.PERSONAL else "",
-        reference=reference,
+        reference=serialized,
     )
 
 

@@ -13,10 +13,12 @@ from loguru import logger
 
 from adapters.teams.bot import TURN_REQUEST_ID, ChatOpsTeamsBot, invoke_body
 from adapters.teams.clients import ReusingBotFrameworkAuthentication
-from adapters.teams.mapping import tenant_of
+from adapters.teams.mapping import tenant_of, without_reply_chain
 from adapters.web import REQUEST_ID
 
 MAX_TEXT = 28_000  # Teams' own message size limit is about 28 KB
+# the widths of the stored columns (store/tables/target.py, identity.py), in characters
+CONVERSATION_ID_MAX, TENANT_ID_MAX, USER_ID_MAX = 512, 128, 255
 
 
 class BotFrameworkConfig:
@@ -102,11 +104,19 @@ def _parse_activity(raw: bytes) -> Activity | None:
 
 
 def _reply_address_ok(activity: Activity) -> bool:
-    """Replies go to serviceUrl/v3/conversations/{id}: refuse what cannot be addressed."""
+    """Replies go to serviceUrl/v3/conversations/{id} and the conversation is stored as a target:
+    refuse what cannot be addressed (an id that is not ASCII travels in a header) or stored."""
     url, conversation_id = activity.service_url, getattr(activity.conversation, "id", None)
     if not isinstance(url, str) or not url.startswith(("https://", "http://")) or len(url) > 2048:
         return False
-    if not isinstance(conversation_id, str) or not conversation_id or len(conversation_id) > 1024:
+    if not isinstance(conversation_id, str) or not conversation_id.isascii() or len(conversation_id) > 1024:
+        return False
+    if not 0 < len(without_reply_chain(conversation_id)) <= CONVERSATION_ID_MAX:
+        return False
+    sender = getattr(activity.from_property, "id", None)
+    if sender is not None and (not isinstance(sender, str) or len(sender) > USER_ID_MAX):
+        return False
+    if len(tenant_of(activity)) > TENANT_ID_MAX:
         return False
     return activity.id is None or (isinstance(activity.id, str) and len(activity.id) <= 1024)
 
