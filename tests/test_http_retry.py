@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import ssl
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -94,3 +95,10 @@ def test_the_groupware_policy_keeps_full_jitter() -> None:
     policy = RetryPolicy(backoff_base=0.5, backoff_max=8.0)
     waits = [policy.backoff(2) for _ in range(SAMPLES)]  # ceiling 2.0
     assert min(waits) < 0.5 and 1.5 < max(waits) <= 2.0
+
+
+def test_the_http_clients_share_one_tls_context() -> None:
+    from adapters.tls import client_tls
+
+    assert client_tls() is client_tls()
+    assert client_tls().verify_mode is ssl.CERT_REQUIRED and client_tls().check_hostname

@@ -16,6 +16,7 @@ from adapters.erp import codec
 from adapters.erp.auth import Credentials
 from adapters.erp.errors import SERVICE, map_problem
 from adapters.http_retry import equal_jitter, retry_after_seconds
+from adapters.tls import client_tls
 from commands.errors import UpstreamUnavailable
 
 T = TypeVar("T")
@@ -44,6 +45,7 @@ class ErpHttp:
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "chatops-bot/erp-client"},
+            verify=client_tls(),
         )
         self._credentials = credentials
         self._retries = max(0, retries)

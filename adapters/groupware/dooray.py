@@ -19,6 +19,7 @@ from loguru import logger
 from adapters.groupware.dooray_webhook import parse_dooray_webhook, post_assignees
 from adapters.groupware.retry import RetryPolicy, json_of, send
 from adapters.groupware.values import items, obj, parse_datetime, text
+from adapters.tls import client_tls
 from commands.errors import NotFound, UpstreamUnavailable
 from commands.ports.tasks import Task
 
@@ -59,6 +60,7 @@ class DoorayTaskSource:
             headers={"Authorization": f"dooray-api {token}", "Accept": "application/json"},
             timeout=timeout,
             transport=transport,
+            verify=client_tls(),
         )
 
     @property

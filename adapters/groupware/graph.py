@@ -18,6 +18,7 @@ from loguru import logger
 from adapters.groupware.graph_auth import DEFAULT_AUTHORITY, MsalTokenProvider, TokenProvider
 from adapters.groupware.retry import RetryPolicy, json_of, send
 from adapters.groupware.values import items, obj, parse_datetime, text
+from adapters.tls import client_tls
 from commands.errors import Conflict, NotFound, UpstreamUnavailable
 from commands.ports.tasks import Task
 
@@ -63,7 +64,7 @@ class PlannerTaskSource:
         self._emails: dict[str, str | None] = {}
         self._plan_titles: dict[str, str] = {}
         self._client = httpx.AsyncClient(
-            timeout=timeout, transport=transport, headers={"Accept": "application/json"}
+            timeout=timeout, transport=transport, headers={"Accept": "application/json"}, verify=client_tls()
         )
 
     @property
