@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import gc
+
+    gc.disable()  # start-up makes long-lived objects only: collecting while importing is wasted work
     from aiohttp import web
 
     from bot.app import create_app
@@ -29,11 +32,13 @@ def _serve(args: argparse.Namespace) -> int:
 async def _freeze_heap(_app: object) -> None:
     """Once the app is built: the objects made so far (imported modules, the container) live as long
     as the process, so move them out of the collector's sight; otherwise every full collection walks
-    them all, a pause of tens of milliseconds in the middle of a request."""
+    them all, a pause of tens of milliseconds in the middle of a request. The collector, off since
+    `_serve` began, runs from here on."""
     import gc
 
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 def _migrate(args: argparse.Namespace) -> int:
