@@ -14,7 +14,7 @@ from commands.features.approvals import ApprovalSync
 from commands.features.approvals.labels import action_label
 from commands.i18n import t
 from commands.invocation import Platform
-from commands.ports.audit import AuditEvent, AuditRecord
+from commands.ports.audit import AuditEvent, AuditRecord, decided_once
 from commands.ports.decisions import QueuedDecision, QueuedDecisionStatus
 from commands.ports.erp import AlreadyDecided, DecisionAction, ItemChanged, NotYourStep, ReasonRequired
 from commands.ports.outbox import OutboundMessage, Person
@@ -110,7 +110,8 @@ class DecisionSender:
             await self._resync(decision.item_id)
             return 0
         await services.decisions.mark(decision.idempotency_key, QueuedDecisionStatus.SENT)
-        await self._audit(decision, AuditEvent.DECIDED, item.status.value)
+        # The first answer may have reached a click that made the same decision: one record per key.
+        await self._audit(decision, AuditEvent.DECIDED, item.status.value, once=True)
         await ApprovalSync(services).sync(item)
         return 1
 
@@ -138,7 +139,9 @@ class DecisionSender:
             OutboundMessage.to_person(person, Reply(text=text), key=key, locale=locale)
         )
 
-    async def _audit(self, decision: QueuedDecision, event: AuditEvent, outcome: str) -> None:
+    async def _audit(
+        self, decision: QueuedDecision, event: AuditEvent, outcome: str, *, once: bool = False
+    ) -> None:
         assert self._services.audit
         await self._services.audit.append(
             AuditRecord(
@@ -153,5 +156,6 @@ class DecisionSender:
                 outcome=outcome,
                 on_behalf_of=decision.on_behalf_of,
                 detail={"idempotency_key": decision.idempotency_key, "queued": True},
+                once_key=decided_once(decision.idempotency_key) if once else "",
             )
         )

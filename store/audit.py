@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, insert, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from commands.ports.audit import AuditEvent, AuditRecord
 from commands.ports.clock import Clock, SystemClock
@@ -38,8 +39,10 @@ class SqlAuditLog:
         self._clock = clock or SystemClock()
 
     async def append(self, record: AuditRecord) -> None:
-        """Add a record (its `id` is ignored); records are never changed or deleted."""
-        stmt = insert(_T).values(_values(record))
+        """Add a record (its `id` is ignored); records are never changed or deleted. A record with the
+        `once_key` of an earlier one is not added, also when both arrive at once (unique index)."""
+        insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+        stmt = insert(_T).values(_values(record)).on_conflict_do_nothing(index_elements=["once_key"])
         await self._db.run(lambda session: session.execute(stmt))
 
     async def stream(
@@ -102,6 +105,7 @@ def _values(record: AuditRecord) -> dict[str, Any]:
         "event": AuditEvent(record.event).value,
         "item_id": record.item_id,
         "detail": dict(record.detail),
+        "once_key": record.once_key or None,  # never clipped: a shortened key could match another
     }
 
 
@@ -118,5 +122,6 @@ def _to_record(row: RowMapping) -> AuditRecord:
         outcome=row["outcome"],
         on_behalf_of=row["on_behalf_of"],
         detail=dict(row["detail"]),
+        once_key=row["once_key"] or "",
         id=row["id"],
     )

@@ -162,7 +162,7 @@ async def test_fifty_concurrent_clicks_make_one_decision(bot: BotHarness) -> Non
     decided = [s for s in final.steps if s.decided_by == TEAM_HEAD]
     assert final.status == "approved" and len(decided) == 1
     records = await bot.container.services.audit.list(item_id=item["id"])
-    assert len({r.detail.get("idempotency_key") for r in records if r.event == "decided"}) == 1
+    assert len([r for r in records if r.event == "decided"]) == 1  # replayed answers are not decisions
 
 
 async def test_non_approver_click_changes_nothing(bot: BotHarness) -> None:

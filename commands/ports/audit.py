@@ -33,12 +33,21 @@ class AuditRecord:
     outcome: str = ""  # e.g. approved, already_decided, not_your_step, queued
     on_behalf_of: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    # Non-empty: the log keeps only the first record with this key (see `decided_once`).
+    once_key: str = ""
     id: int | None = None
+
+
+def decided_once(idempotency_key: str) -> str:
+    """The `once_key` of a DECIDED record: the ERP makes one decision per idempotency key and replays
+    it to every repeat (double click, platform retry, queued resend), so one record per key."""
+    return f"decided:{idempotency_key}"
 
 
 class AuditLog(Protocol):
     async def append(self, record: AuditRecord) -> None:
-        """Add a record; records are never changed or deleted."""
+        """Add a record; records are never changed or deleted. A record whose non-empty `once_key` an
+        earlier record carries is not added (no error): a replayed decision stays one decision."""
         ...
 
     async def list(

@@ -2,7 +2,8 @@
 
 Append-only in the database too: migration 0004_approvals adds triggers that refuse UPDATE and DELETE
 (TRUNCATE stays possible for an administrator). A future `batch_alter_table` on SQLite copies the table
-and loses its triggers: such a migration must create them again.
+and loses its triggers: such a migration must create them again. Migration 0007_audit_once adds
+`once_key` (plain ALTER TABLE, the triggers stay).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class AuditEventRow(SQLModel, table=True):
         Index("ix_audit_event_at", "at"),
         # Also the index for lookups by item_id (leading column), already in time order.
         Index("ix_audit_event_item_at", "item_id", "at"),
+        # One record per once_key (a decision's idempotency key); NULL, the usual case, never collides.
+        Index("uq_audit_event_once_key", "once_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +43,7 @@ class AuditEventRow(SQLModel, table=True):
     outcome: str = Field(default="", sa_type=String(64), sa_column_kwargs=_EMPTY)
     on_behalf_of: str = Field(default="", sa_type=String(64), sa_column_kwargs=_EMPTY)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(json_type(), nullable=False))
+    once_key: str | None = Field(default=None, sa_type=String(255), nullable=True)
 
 
 AUDIT_EVENT: Table = AuditEventRow.__table__  # type: ignore[attr-defined]

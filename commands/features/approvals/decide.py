@@ -3,8 +3,9 @@
 Only the item id is taken from the card: the item, its step and amount are re-read from the ERP, and
 the caller must be the current step's approver or their acting approver today. The ERP gets an
 idempotency key derived from (item, version, step, actor, action), so double clicks, Slack retries and a
-click on both platforms are one decision. When the ERP cannot be reached the decision is queued and sent
-later with the same key.
+click on both platforms are one decision, and one `decided` audit record (its once_key is the key: the
+ERP replays the first answer to a repeat without saying so). When the ERP cannot be reached the
+decision is queued and sent later with the same key.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from commands.features.approvals.card import Viewer, approval_card, decided_line
 from commands.features.approvals.labels import action_label
 from commands.features.approvals.people import authority
 from commands.features.approvals.sync import ApprovalSync
-from commands.ports.audit import AuditEvent, AuditRecord
+from commands.ports.audit import AuditEvent, AuditRecord, decided_once
 from commands.ports.decisions import QueuedDecision
 from commands.ports.erp import (
     AlreadyDecided,
@@ -101,6 +102,7 @@ async def decide(action: DecisionAction, ctx: ActionContext) -> ActionResult:
         updated.status.value,
         on_behalf_of=granted.on_behalf_of,
         key=key,
+        once_key=decided_once(key),
     )
     await ApprovalSync(services).sync(updated)
     return ActionResult(
@@ -162,6 +164,7 @@ async def _audit(
     *,
     on_behalf_of: str = "",
     key: str = "",
+    once_key: str = "",
 ) -> None:
     assert ctx.services.audit
     caller = ctx.invocation.caller
@@ -178,6 +181,7 @@ async def _audit(
             outcome=outcome,
             on_behalf_of=on_behalf_of,
             detail={"idempotency_key": key} if key else {},
+            once_key=once_key,
         )
     )
 
