@@ -66,7 +66,8 @@ from store.jobs import SqlJobRepository, SqlRunRepository
 from store.migrate import upgrade
 from store.outbox import SqlOutboxRepository
 from store.targets import SqlTargetRepository
-from tests.fixtures.delivery import PlatformFakes, fake_rules, teams_reference
+from tests.fixtures.delivery import teams_reference
+from tests.fixtures.delivery_fakes import PlatformFakes, fake_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "digest.md"
