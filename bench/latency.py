@@ -1,14 +1,15 @@
 """Latency overhead of the product against the bare SDKs, in one run on one machine.
 
-    python -m bench latency [--quick] [--rounds 2] [--n1 300] [--n 2000] [--out bench/results/latency.md]
+    python -m bench latency [--quick] [--rounds 4] [--n1 400] [--n 4000] [--out bench/results/latency.md]
                             [--only TEXT] [--concurrency 1 16 64] [--hold SECONDS]
 
 The product (`chatops serve`, demo backends, Slack at a local fake) and the bare slack-bolt and
 botbuilder bots run as processes; the fakes and this load generator share the bench process. For
 each concurrency (1, 16, 64) the runs alternate product / bare in `rounds` rounds (order flipped each
-round) after a warm-up, and the samples of a target are pooled. `help` is compared with the bare SDKs
-(goal: p50 and p99 ≤ 1.2×); `kpi` (Slack) and an approval click (Teams Action.Execute, a fresh pending
-item per click) are the product alone. The worst Slack ack is the slowest Slack answer of the run.
+round) after a warm-up. `help` is compared with the bare SDKs (goal: p50 and p99 ≤ 1.2×, judged on
+the median over rounds of each round's ratio); `kpi` (Slack) and an approval click (Teams
+Action.Execute, a fresh pending item per click) are the product alone. The worst Slack ack is the
+slowest Slack answer of the run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +45,8 @@ APPROVAL = "approval click (Teams Action.Execute approve)"
 class Series:
     scenario: str
     target: str  # "product" | "bare"
-    samples: dict[int, Sample] = field(default_factory=dict)
+    samples: dict[int, Sample] = field(default_factory=dict)  # every round's samples, pooled
+    rounds: dict[int, list[Sample]] = field(default_factory=dict)  # each round's own
     cpu: dict[int, float] = field(default_factory=dict)  # bot CPU seconds spent in the point
 
 
@@ -87,7 +90,11 @@ async def run(args: argparse.Namespace) -> int:
                 bare_slack,
             ),
             Scenario(
-                "help (Teams message)", teams_message(fakes, "help"), teams_message(fakes, "help"), bare_teams
+                "help (Teams message)",
+                teams_message(fakes, "help"),
+                teams_message(fakes, "help"),
+                bare_teams,
+                scale=0.5,  # ~80 turns/s: half as many turns keeps the run short
             ),
             Scenario("kpi (Slack /chatops kpi 매출)", slack_command(fakes, "kpi 매출", user=_bots.KPI_SLACK)),
             Scenario(
@@ -165,6 +172,7 @@ async def _measure(scenarios: list[Scenario], product: _bots.Bot, args: argparse
                         next_number[sc.name] += per_round
                     s = by_target[name]
                     s.samples.setdefault(c, Sample()).merge(sample)
+                    s.rounds.setdefault(c, []).append(sample)
                     s.cpu[c] = s.cpu.get(c, 0.0) + cpu
             print(f"  {sc.name} c={c}: done", flush=True)
         series += by_target.values()
@@ -177,7 +185,7 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
         "- load: loopback HTTP, aiohttp client with keep-alive; "
         f"concurrency {', '.join(map(str, args.concurrency))}; "
         f"{args.n1} requests at c=1 and {args.n} at c=16/64 per target ({args.rounds} alternating rounds, "
-        f"after {WARMUP} warm-up); kpi and approval clicks: half as many",
+        f"after {WARMUP} warm-up); Teams help and approval clicks: half as many",
         "- product: `chatops serve` with the embedded demo ERP and groupware (in its process), SQLite (WAL), "
         "Teams local mode (no app id, as the bare bot), Slack signed with a known secret, Web API at a fake; "
         "bare: a slack-bolt AsyncApp mounted the same way / "
@@ -200,18 +208,27 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
             )
     lines += [
         "",
-        "| scenario | c | p50 ratio | p99 ratio | throughput ratio | goal ≤ 1.2× at p50 and p99 |",
-        "|---|---|---|---|---|---|",
+        "Ratios product / bare. The goal is judged on each round's own ratio (the product's and the bare "
+        "bot's runs of a round are back to back, so they share the machine's state), taking the median "
+        f"over the {args.rounds} rounds: a burst of other work on this shared machine during one run does "
+        "not decide the figure. The ratios of the pooled samples are shown too.",
+        "",
+        "| scenario | c | p50 ratio | p99 ratio | pooled p50 / p99 ratio | throughput ratio "
+        "| goal ≤ 1.2× at p50 and p99 |",
+        "|---|---|---|---|---|---|---|",
     ]
     products = {s.scenario: s for s in series if s.target == "product"}
     for bare in (s for s in series if s.target == "bare"):
         prod = products[bare.scenario]
         for c in args.concurrency:
             p, b = prod.samples[c], bare.samples[c]
-            r50, r99 = p.quantile(0.5) / b.quantile(0.5), p.quantile(0.99) / b.quantile(0.99)
+            r50, r99 = (_round_ratio(prod.rounds[c], bare.rounds[c], q) for q in (0.5, 0.99))
+            pooled = f"{p.quantile(0.5) / b.quantile(0.5):.2f}× / {p.quantile(0.99) / b.quantile(0.99):.2f}×"
             met = "met" if r50 <= GOAL and r99 <= GOAL else "**not met**"
             ratio = p.throughput / b.throughput
-            lines.append(f"| {bare.scenario} | {c} | {r50:.2f}× | {r99:.2f}× | {ratio:.2f}× | {met} |")
+            lines.append(
+                f"| {bare.scenario} | {c} | {r50:.2f}× | {r99:.2f}× | {pooled} | {ratio:.2f}× | {met} |"
+            )
     lines += [
         "",
         f"Worst Slack ack (slowest Slack answer of the product, all points): **{ms(worst_ack)} ms** "
@@ -223,11 +240,16 @@ def _report(series: list[Series], worst_ack: float, args: argparse.Namespace, fa
     return lines
 
 
+def _round_ratio(product: list[Sample], bare: list[Sample], q: float) -> float:
+    """The median over rounds of the product's quantile `q` divided by the bare bot's, round by round."""
+    return statistics.median(p.quantile(q) / b.quantile(q) for p, b in zip(product, bare, strict=True))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench latency")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--n1", type=int, default=300, help="requests per target at c=1")
-    parser.add_argument("--n", type=int, default=2000, help="requests per target at c=16 and c=64")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--n1", type=int, default=400, help="requests per target at c=1")
+    parser.add_argument("--n", type=int, default=4000, help="requests per target at c=16 and c=64")
     parser.add_argument("--only", default="", help="run the scenarios whose name holds this text")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
     parser.add_argument(
@@ -237,5 +259,5 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=_bots.ROOT / "bench" / "results" / "latency.md")
     args = parser.parse_args(argv)
     if args.quick:
-        args.n1, args.n = 20, 100
+        args.n1, args.n, args.rounds = 20, 100, 2
     return asyncio.run(run(args))
