@@ -23,9 +23,11 @@ def _git(*args: str) -> str:
 
 
 def commit_label() -> str:
-    """The short commit, and whether the tree had uncommitted work."""
+    """The short commit, and whether the tree had uncommitted work (results files written by earlier
+    runs do not count: they are outputs, not the code measured)."""
     commit = _git("rev-parse", "--short", "HEAD") or "unknown"
-    return commit + (" (plus uncommitted work)" if _git("status", "--porcelain") else "")
+    changed = _git("status", "--porcelain", "--", ".", ":(exclude)bench/results")
+    return commit + (" (plus uncommitted work)" if changed else "")
 
 
 def machine_lines() -> list[str]:
