@@ -11,7 +11,6 @@ listener acks and returns quickly and leaves slow work to a task of its own (`_a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections.abc import Coroutine
@@ -22,6 +21,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.after_ack import AfterAck
 from adapters.slack.mapping import conversation_of, target_of, text_field
 from adapters.slack.profiles import SlackProfiles
 from adapters.slack.render import (
@@ -70,7 +70,7 @@ class SlackListeners:
         self._registry = registry
         self._ack_bodies: BoundedLru[tuple[MessageKey, str], str] = BoundedLru(ACK_BODIES_KEPT)
         self._ack_budget = ack_budget
-        self._after: set[asyncio.Task[None]] = set()
+        self._after = AfterAck()
 
     def register(self, app: AsyncApp) -> None:
         for command in slash_commands(self._registry):
@@ -219,28 +219,12 @@ class SlackListeners:
         logger.opt(exception=error).error("slack listener failed")
 
     def _after_ack(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` after the listener returned (and Bolt sent the ack); kept until done or drained."""
-        task = asyncio.ensure_future(self._logged(work))
-        self._after.add(task)
-        task.add_done_callback(self._after.discard)
-
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            logger.exception("slack listener failed after the ack")
+        """Run `work` after the listener returned (and Bolt sent the ack)."""
+        self._after.start(work)
 
     async def drain(self, grace: float) -> None:
-        """Let work started after an ack finish (shutdown, tests); what outlasts `grace` s is cancelled."""
-        if not self._after:
-            return
-        _, pending = await asyncio.wait(set(self._after), timeout=grace)
-        for task in pending:
-            task.cancel()
-        for task in pending:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Let work started after an ack finish; what outlasts `grace` seconds is cancelled."""
+        await self._after.drain(grace)
 
     async def _click_origin(self, body: dict[str, Any], channel_id: str = "") -> tuple[Caller, Any, str]:
         user, team = _obj(body, "user"), _obj(body, "team")
