@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any, cast
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import SlackListeners
@@ -140,3 +141,21 @@ async def test_a_caller_is_still_known_from_slack_when_the_store_is_down(fake_sl
     caller = await profiles.caller("T1", "U7")
     assert (caller.locale, caller.name, caller.email) == ("en", "Ann", "a@x.io")
     assert profiles.known_locale("T1", "U7") == "en"
+
+
+async def test_finished_within_tells_a_quick_task_from_a_slow_one_and_leaves_both_running() -> None:
+    from adapters.slack.app import finished_within
+
+    quick = asyncio.ensure_future(asyncio.sleep(0, result="q"))
+    assert await finished_within(quick, 5) and quick.result() == "q"
+    release = asyncio.Event()
+    slow = asyncio.ensure_future(release.wait())
+    assert not await finished_within(slow, 0.01)
+    assert not slow.done()  # still running: its answer goes out through response_url later
+    release.set()
+    await slow
+    waiting = asyncio.ensure_future(finished_within(asyncio.ensure_future(asyncio.Event().wait()), 5))
+    await asyncio.sleep(0)
+    waiting.cancel()  # the listener itself cancelled: nothing of the wait is left behind
+    with pytest.raises(asyncio.CancelledError):
+        await waiting

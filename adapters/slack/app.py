@@ -99,8 +99,7 @@ class SlackListeners:
         task = asyncio.ensure_future(
             self._command(user_id, user_name, target, conversation, text, request_id)
         )
-        done, _ = await asyncio.wait({task}, timeout=self._ack_budget)
-        if done:
+        if await finished_within(task, self._ack_budget):
             reply, locale = task.result()
             await self._ack_reply(ack, reply, locale)
             return
@@ -290,6 +289,26 @@ class SlackListeners:
         )
         message["response_type"] = _response_type(reply)
         return message
+
+
+async def finished_within(task: asyncio.Future[Any], seconds: float) -> bool:
+    """Whether `task` finished within `seconds`; it runs on either way. `asyncio.wait` for one task,
+    without the sets and callbacks it keeps for many (this runs for every slash command)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = loop.call_later(seconds, wake)
+    task.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    return task.done()
 
 
 def _response_type(reply: Reply) -> str:
