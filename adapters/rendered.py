@@ -41,6 +41,7 @@ MAX_BYTES = 64 * 1024  # larger renderings are not kept
 CARD_KEYS_KEPT = 256
 
 K = TypeVar("K")
+T = TypeVar("T")
 V = TypeVar("V")
 
 
@@ -139,7 +140,7 @@ class RenderedCache:
 
 _ELEMENTS = frozenset({Header, Text, Facts, Divider, Image, TextInput, Actions, Chart})
 _CARD_KEYS: dict[int, tuple[weakref.ref[Card], RenderKey]] = {}
-_CARD_KEYS_WRITE = threading.Lock()  # reads need none: a dict lookup is atomic
+_CARD_KEYS_WRITE = threading.Lock()
 
 
 def elements_key(card: Card) -> RenderKey:
@@ -147,8 +148,10 @@ def elements_key(card: Card) -> RenderKey:
     object (by identity, while it lives), so an interned card is walked once."""
     entry = _CARD_KEYS.get(id(card))
     if entry is not None and entry[0]() is card:
+        with _CARD_KEYS_WRITE:  # recently used goes last: an often answered card stays
+            _CARD_KEYS[id(card)] = _CARD_KEYS.pop(id(card), entry)
         return entry[1]
-    key = RenderKey(tuple(map(element_key, card.elements)))
+    key = RenderKey(tuple(map(element_key, _items(card.elements))))
     with _CARD_KEYS_WRITE:
         if len(_CARD_KEYS) >= CARD_KEYS_KEPT:
             del _CARD_KEYS[next(iter(_CARD_KEYS))]  # the oldest
@@ -165,7 +168,7 @@ def element_key(element: Element) -> tuple[object, ...]:
     if isinstance(element, Text):
         return (Text, text(element.text), _bool(element.markdown), _tone(element.tone), text(element.size))
     if isinstance(element, Facts):
-        return (Facts, tuple(_fact(f) for f in element.facts))
+        return (Facts, tuple(_fact(f) for f in _items(element.facts)))
     if isinstance(element, Divider):
         return (Divider,)
     if isinstance(element, Image):
@@ -173,9 +176,16 @@ def element_key(element: Element) -> tuple[object, ...]:
     if isinstance(element, TextInput):
         return _input(element)
     if isinstance(element, Actions):
-        return (Actions, tuple(_button(b) for b in element.buttons))
-    points = tuple((text(p.x), _number(p.y)) for p in element.points)
+        return (Actions, tuple(_button(b) for b in _items(element.buttons)))
+    points = tuple((text(p.x), _number(p.y)) for p in _items(element.points))
     return (Chart, text(element.kind), text(element.title), points, text(element.fallback))
+
+
+def _items(value: tuple[T, ...]) -> tuple[T, ...]:
+    """`value` if it is exactly a tuple: a list in its place could change after it was keyed."""
+    if type(value) is not tuple:
+        raise Unfit
+    return value
 
 
 def text(value: object) -> str:
@@ -221,7 +231,7 @@ def _button(button: Button) -> tuple[object, ...]:
         text_dict(button.values),
         button.style,
         text(button.url),
-        tuple(_input(i) for i in button.inputs),
+        tuple(_input(i) for i in _items(button.inputs)),
     )
 
 

@@ -108,7 +108,8 @@ class SlackSettings(BaseSettings):
     signing_secret: SecretStr = SecretStr("")
     app_token: SecretStr = SecretStr("")
     api_url: str = "https://slack.com/api/"
-    ack_budget_seconds: float = Field(1.2, gt=0, le=2.5)
+    # the ack is the HTTP response, sent when the listener returns: budget + rendering + network < 3 s
+    ack_budget_seconds: float = Field(1.2, gt=0, le=2.0)
 
     @property
     def enabled(self) -> bool:

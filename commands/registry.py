@@ -66,7 +66,8 @@ class Registry:
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """`build()`, remembered under `key` until the next registration: for values computed from the
-        registered commands and the (immutable) message catalogue alone, such as help texts per locale."""
+        registered commands and the message catalogue alone, such as help texts per locale. Features
+        register their messages when imported, before their commands, and never change them after."""
         try:
             value: T = self._derived[key]
         except KeyError:

@@ -159,3 +159,20 @@ async def test_finished_within_tells_a_quick_task_from_a_slow_one_and_leaves_bot
     waiting.cancel()  # the listener itself cancelled: nothing of the wait is left behind
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+async def test_drain_also_waits_for_work_started_while_draining() -> None:
+    slack, finished = _listeners(), []
+
+    async def late() -> None:
+        await asyncio.sleep(0.05)
+        finished.append("late")
+
+    async def first() -> None:
+        await asyncio.sleep(0.02)
+        slack._after_ack(late())  # a command that was still inside its ack budget
+        finished.append("first")
+
+    slack._after_ack(first())
+    await slack.drain(grace=5)
+    assert finished == ["first", "late"]

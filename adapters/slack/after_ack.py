@@ -23,10 +23,13 @@ class AfterAck:
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self, grace: float) -> None:
-        """Let the work finish (shutdown, tests); what outlasts `grace` seconds is cancelled."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        """Let the work finish (shutdown, tests), including work started while draining (a command
+        still inside its ack budget); what outlasts `grace` seconds is cancelled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._tasks and loop.time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=deadline - loop.time())
+        pending = set(self._tasks)
         for task in pending:
             task.cancel()
         for task in pending:
