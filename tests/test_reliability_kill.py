@@ -83,18 +83,35 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
-        log = (self.workdir / "serve.log").open("ab")
+        for _ in range(3):
+            if await self._start_once():
+                return
+            # the port free_port() chose was taken meanwhile (an outgoing connection's ephemeral port)
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.env["PORT"] = str(self.port)
+        raise AssertionError("the bot found no free port")
+
+    async def _start_once(self) -> bool:
+        """True once ready; False when the port turned out to be taken."""
+        log_path = self.workdir / "serve.log"
+        log = log_path.open("ab")
+        start_at = log_path.stat().st_size
         argv = [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "serve"]
         self.process = subprocess.Popen(  # noqa: ASYNC220 (starting a process does not block)
             argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         async with aiohttp.ClientSession() as session:
             for _ in range(600):
-                assert self.process.poll() is None, (self.workdir / "serve.log").read_text()[-3000:]
+                if self.process.poll() is not None:
+                    this_start = log_path.read_bytes()[start_at:].decode(errors="replace")
+                    if "address already in use" in this_start:
+                        return False
+                    raise AssertionError(this_start[-3000:])
                 try:
                     async with session.get(self.url + "/readyz") as response:
                         if response.status == 200:
-                            return
+                            return True
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.05)
