@@ -8,7 +8,6 @@ httpx, loguru, APScheduler) without using them: the floor those imports set for 
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 
@@ -35,11 +34,7 @@ def create_app(signing_secret: str, api_url: str, token: str) -> web.Application
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bare_both")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--signing-secret", required=True)
-    parser.add_argument("--api-url", required=True)
-    parser.add_argument("--token", default="xoxb-bare-bench")
+    parser = bare_slack.arguments("python -m bench.bare_both")
     parser.add_argument("--with-stack", action="store_true", help="also import the product's fixed stack")
     args = parser.parse_args(argv)
     if args.with_stack:

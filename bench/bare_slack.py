@@ -54,12 +54,18 @@ def create_app(
     return app
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bare_slack")
+def arguments(prog: str) -> argparse.ArgumentParser:
+    """The options every bare bot that hosts the Slack app takes."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--signing-secret", required=True)
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", default="xoxb-bare-bench")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    parser = arguments("python -m bench.bare_slack")
     parser.add_argument("--answer-file", type=Path, help="JSON ack body to answer help with")
     args = parser.parse_args(argv)
     answer = json.loads(args.answer_file.read_text()) if args.answer_file else None
