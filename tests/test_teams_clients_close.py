@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from botbuilder.schema import Activity
 
 from adapters.teams.clients import ReusingBotFrameworkAuthentication
 from adapters.teams.routes import BotFrameworkConfig
 from tests.fixtures.bot import BotHarness
 from tests.fixtures.platforms import FakeBotConnector
+from tests.test_teams_clients import _activity
 
 LOCAL = BotFrameworkConfig("", "", "MultiTenant", "")
 
@@ -31,17 +32,6 @@ async def _connections_drop_to_zero(connector: FakeBotConnector) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
-
-
-def _activity(service_url: str) -> Activity:
-    return Activity(
-        type="message",
-        channel_id="msteams",
-        service_url=service_url,
-        from_property=ChannelAccount(id="29:u"),
-        recipient=ChannelAccount(id="28:bot"),
-        conversation=ConversationAccount(id="a:1", conversation_type="personal", tenant_id="t"),
-    )
 
 
 async def test_closing_the_app_closes_the_clients_a_teams_reply_used(bot: BotHarness) -> None:
